@@ -21,7 +21,8 @@ constexpr DTypeInfo kInfo[] = {
     {DType::kF8E4M3, "F8_E4M3", 1, true}, {DType::kI64, "I64", 8, false},
     {DType::kI32, "I32", 4, false},   {DType::kI16, "I16", 2, false},
     {DType::kI8, "I8", 1, false},     {DType::kU8, "U8", 1, false},
-    {DType::kBool, "BOOL", 1, false},
+    {DType::kBool, "BOOL", 1, false}, {DType::kQ8_0, "Q8_0", 0, true},
+    {DType::kQ4_0, "Q4_0", 0, true},
 };
 
 const DTypeInfo& info(DType dtype) { return kInfo[static_cast<size_t>(dtype)]; }
@@ -59,6 +60,7 @@ const float* const kFp8E4M3ToF32 = kFp8Table.data();
 
 std::optional<DType> dtype_from_name(std::string_view name) {
   for (const auto& entry : kInfo) {
+    if (entry.size == 0) continue;  // in-memory formats, never a file dtype
     if (name == entry.name) return entry.dtype;
   }
   return std::nullopt;
@@ -101,6 +103,22 @@ float f16_to_f32(uint16_t bits) {
   }
   if (exponent == 0x1f) return f32_from_bits(sign | 0x7f800000u | (mantissa << 13));
   return f32_from_bits(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
+
+uint16_t f32_to_f16(float value) {
+  const uint32_t u = bits_from_f32(value);
+  const auto sign = uint16_t((u >> 16) & 0x8000u);
+  const uint32_t a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return sign | 0x7e00u;   // NaN
+  if (a >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds (to even) past 65504: inf
+  if (a < 0x38800000u) {                        // below 2^-14: f16 subnormal, steps of 2^-24
+    // Scaling by 2^24 is exact; nearbyint rounds to nearest even. 1024 encodes 2^-14 itself.
+    return sign | uint16_t(std::nearbyint(std::fabs(value) * 16777216.0f));
+  }
+  // Normal: drop 13 mantissa bits rounding to nearest even (a carry into the exponent is the
+  // correct next binade), then rebias the exponent from 127 to 15.
+  const uint32_t rounded = a + 0xfffu + ((a >> 13) & 1u) - (112u << 23);
+  return sign | uint16_t(rounded >> 13);
 }
 
 }  // namespace fathom

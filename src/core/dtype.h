@@ -8,9 +8,15 @@
 
 namespace fathom {
 
-enum class DType : uint8_t { kF64, kF32, kF16, kBF16, kF8E4M3, kI64, kI32, kI16, kI8, kU8, kBool };
+// kQ8_0 and kQ4_0 are fathom's own grouped-integer weight formats (kernels/quant_format.h). They
+// are never a safetensors dtype: on disk they are I8/U8 tensors plus an F16 scale tensor, so
+// dtype_from_name does not return them and dtype_size is 0 for them (use quant_row_bytes).
+enum class DType : uint8_t {
+  kF64, kF32, kF16, kBF16, kF8E4M3, kI64, kI32, kI16, kI8, kU8, kBool, kQ8_0, kQ4_0
+};
 
-// "F32", "BF16", "F8_E4M3", ... (the safetensors spelling); nullopt for an unknown name.
+// "F32", "BF16", "F8_E4M3", ... (the safetensors spelling); nullopt for an unknown name
+// (and for "Q8_0"/"Q4_0", which only name in-memory formats).
 std::optional<DType> dtype_from_name(std::string_view name);
 const char* dtype_name(DType dtype);
 size_t dtype_size(DType dtype);
@@ -41,6 +47,8 @@ inline uint16_t f32_to_bf16(float f) {
 
 // IEEE binary16 -> float32, exact (subnormals, inf and NaN included).
 float f16_to_f32(uint16_t bits);
+// float32 -> nearest IEEE binary16, ties to even; overflow goes to +-inf, NaN stays NaN.
+uint16_t f32_to_f16(float value);
 
 // float8 e4m3fn (OCP FP8 E4M3, PyTorch's float8_e4m3fn): 1 sign, 4 exponent bits (bias 7),
 // 3 mantissa bits, no infinities, S.1111.111 is NaN, largest finite 448. Every value is exactly

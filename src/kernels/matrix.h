@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/quant_format.h"
 
 namespace fathom {
 
@@ -21,14 +22,18 @@ struct MatrixRef {
   // Row index of this matrix's first row within the tensor the block scales describe, so a
   // slice of rows (one attention head of kv_b_proj) still finds its blocks.
   int64_t scale_row_offset = 0;
+  // Q8_0/Q4_0 only (kernels/quant_format.h): float16 scales [rows, cols / kQuantGroup], starting
+  // at this matrix's own first row.
+  const uint16_t* group_scales = nullptr;
 };
 
 // Rows [first, first + count) of `m` as a matrix of their own (no copy).
 inline MatrixRef row_slice(const MatrixRef& m, int64_t first, int64_t count) {
   MatrixRef s = m;
   s.rows = count;
-  s.data = static_cast<const uint8_t*>(m.data) + first * m.cols * int64_t(dtype_size(m.dtype));
+  s.data = static_cast<const uint8_t*>(m.data) + first * row_bytes(m.dtype, m.cols);
   s.scale_row_offset = m.scale_row_offset + first;
+  if (m.group_scales) s.group_scales = m.group_scales + first * (m.cols / kQuantGroup);
   return s;
 }
 

@@ -48,6 +48,24 @@ TEST(Float16, DecodesNormalsSubnormalsAndSpecials) {
   EXPECT_TRUE(std::isnan(f16_to_f32(0x7E00)));
 }
 
+TEST(Float16, EncodesEveryCodeBackAndRoundsToNearestEven) {
+  for (uint32_t code = 0; code < 0x10000; ++code) {
+    const float f = f16_to_f32(uint16_t(code));
+    if (std::isnan(f)) continue;
+    ASSERT_EQ(f32_to_f16(f), code) << code;
+    // The midpoint to the next code up (same sign) rounds to whichever of the two is even.
+    if ((code & 0x7fff) < 0x7bff) {
+      const float mid = (f + f16_to_f32(uint16_t(code + 1))) / 2.0f;
+      EXPECT_EQ(f32_to_f16(mid), (code & 1) ? code + 1 : code) << code;
+    }
+  }
+  EXPECT_EQ(f32_to_f16(65520.0f), 0x7C00);   // halfway past the largest finite: inf
+  EXPECT_EQ(f32_to_f16(65519.0f), 0x7BFF);
+  EXPECT_EQ(f32_to_f16(-1e9f), 0xFC00);
+  EXPECT_EQ(f32_to_f16(std::ldexp(1.0f, -26)), 0x0000);  // below half the smallest subnormal
+  EXPECT_TRUE(std::isnan(f16_to_f32(f32_to_f16(NAN))));
+}
+
 TEST(DType, NamesRoundTrip) {
   for (const char* name : {"F64", "F32", "F16", "BF16", "F8_E4M3", "I64", "I32", "I16", "I8", "U8", "BOOL"}) {
     const auto dtype = dtype_from_name(name);
@@ -55,6 +73,8 @@ TEST(DType, NamesRoundTrip) {
     EXPECT_STREQ(dtype_name(*dtype), name);
   }
   EXPECT_FALSE(dtype_from_name("F8_E5M2").has_value());
+  EXPECT_FALSE(dtype_from_name("Q8_0").has_value());  // in-memory formats only
+  EXPECT_FALSE(dtype_from_name("Q4_0").has_value());
   EXPECT_EQ(dtype_size(DType::kF8E4M3), 1u);
   EXPECT_EQ(dtype_size(DType::kBF16), 2u);
 }
