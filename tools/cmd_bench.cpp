@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "model/model_info.h"
 #include "kernels/kernels.h"
+#include "kernels/peaks.h"
 
 namespace fathom::cli {
 namespace {
@@ -22,6 +23,7 @@ struct BenchOptions {
   int64_t prompt = 512, generate = 128;
   int reps = 3;
   bool json = false;
+  bool ceilings = true;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -70,6 +72,13 @@ int run_bench(const BenchOptions& o) {
   const ParamCounts params = count_parameters(model.config());
   const StorageSummary storage = summarize_storage(model.checkpoint());
   const Stat p = pp.empty() ? Stat{} : stats(pp), g = tg.empty() ? Stat{} : stats(tg);
+  // Ceilings (kernels/peaks.h), measured after the runs so they do not disturb them.
+  MachinePeaks peaks;
+  if (o.ceilings) peaks = measure_peaks(num_threads());
+  const double active_bytes = active_weight_bytes(model.checkpoint(), model.config());
+  const double tg_ceiling = peaks.read_bytes_per_s / active_bytes;
+  const double pp_flops = o.prompt > 0 ? prefill_flops(model.config(), o.prompt) / double(o.prompt) * p.median : 0;
+  auto fraction = [](double value, double peak) { return peak > 0 ? value / peak : 0.0; };
   if (o.json) {
     nlohmann::ordered_json j = {{"model", o.model}, {"file_bytes", storage.file_bytes},
                                 {"params_total", params.total}, {"params_active", params.active},
@@ -77,7 +86,18 @@ int run_bench(const BenchOptions& o) {
                                 {"pp_tok_s", p.median}, {"pp_tok_s_min", p.min}, {"pp_tok_s_max", p.max},
                                 {"tg_tok_s", g.median}, {"tg_tok_s_min", g.min}, {"tg_tok_s_max", g.max},
                                 {"peak_rss_bytes", peak_rss}, {"isa", kernels().isa},
-                                {"threads", num_threads()}};
+                                {"threads", num_threads()}, {"active_weight_bytes", active_bytes},
+                                {"pp_flops_per_s", pp_flops}};
+    if (o.ceilings) {
+      j["read_bytes_per_s"] = peaks.read_bytes_per_s;
+      j["fma_flops_per_s"] = peaks.fma_flops_per_s;
+      j["int8_ops_per_s"] = peaks.int8_ops_per_s;
+      j["bf16_flops_per_s"] = peaks.bf16_flops_per_s;
+      j["tg_ceiling_tok_s"] = tg_ceiling;
+      j["tg_fraction_of_ceiling"] = fraction(g.median, tg_ceiling);
+      j["pp_fraction_of_fma_peak"] = fraction(pp_flops, peaks.fma_flops_per_s);
+      j["pp_fraction_of_int8_peak"] = fraction(pp_flops, peaks.int8_ops_per_s);
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -91,6 +111,22 @@ int run_bench(const BenchOptions& o) {
   if (!tg.empty()) row("tg", o.generate, g);
   std::printf("peak RSS %.1f MiB, %d rep(s), kernels: %s, %d thread(s)\n", double(peak_rss) / (1 << 20),
               o.reps, kernels().isa, num_threads());
+  if (!o.ceilings) return 0;
+  std::printf("machine (%d thread(s)): read %.1f GB/s, f32 FMA %.0f GFLOP/s", peaks.threads,
+              peaks.read_bytes_per_s / 1e9, peaks.fma_flops_per_s / 1e9);
+  if (peaks.int8_ops_per_s > 0) std::printf(", int8 VNNI %.0f GOP/s", peaks.int8_ops_per_s / 1e9);
+  if (peaks.bf16_flops_per_s > 0) std::printf(", bf16 %.0f GFLOP/s", peaks.bf16_flops_per_s / 1e9);
+  std::printf("\n");
+  if (!tg.empty()) {
+    std::printf("tg: %.3f GB of weights per token -> ceiling %.2f tok/s; median %.2f = %.0f%% of it\n",
+                active_bytes / 1e9, tg_ceiling, g.median, 100 * fraction(g.median, tg_ceiling));
+  }
+  if (!pp.empty()) {
+    std::printf("pp: %.1f GFLOP/s = %.0f%% of f32 FMA peak", pp_flops / 1e9,
+                100 * fraction(pp_flops, peaks.fma_flops_per_s));
+    if (peaks.int8_ops_per_s > 0) std::printf(", %.0f%% of int8 VNNI peak", 100 * fraction(pp_flops, peaks.int8_ops_per_s));
+    std::printf("\n");
+  }
   return 0;
 }
 
@@ -107,6 +143,10 @@ Command register_bench(CLI::App& app) {
   sub->add_option("--reps", o->reps, "Repetitions (median, min and max reported)")
       ->capture_default_str()->check(CLI::Range(1, 1000));
   sub->add_flag("--json", o->json, "One JSON object: pp_tok_s, tg_tok_s (medians), peak_rss_bytes, ...");
+  sub->add_flag("!--no-ceilings", o->ceilings,
+                "Skip measuring this machine's read bandwidth and compute peaks (about a second) "
+                "and the fractions of them: tg against bandwidth / active weight bytes per token, "
+                "pp against the f32 FMA and int8 VNNI peaks");
   add_threads_option(sub);
   return {sub, [o] { return run_bench(*o); }};
 }

@@ -22,8 +22,10 @@ Command register_synth(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "synth", "Write a random-weight checkpoint of a config.json (streaming, for benchmarks)");
   sub->add_option("--config", o->config, "A DeepSeek config.json (e.g. DeepSeek-V2-Lite's)")->required();
-  sub->add_option("--type", o->type, "Weight format: f32, bf16, or fp8 (e4m3, 128x128 block scales)")
-      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16", "fp8"}));
+  sub->add_option("--type", o->type,
+                  "Weight format: f32, bf16, fp8 (e4m3, 128x128 block scales), q8 (Q8_0) or q4 (Q4_0 "
+                  "projections, Q8_0 embedding/head); see `fathom quantize --help`")
+      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16", "fp8", "q8", "q4"}));
   sub->add_option("--out", o->out, "Output directory")->required();
   sub->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   sub->add_option("--shard-gb", o->shard_gb, "Largest shard in GB (more become an index)")
@@ -34,8 +36,7 @@ Command register_synth(CLI::App& app) {
               fail(ErrorKind::kCorruptFile, o->config + ": not a JSON object");
             }
             SynthOptions options;
-            options.format = o->type == "f32" ? SynthFormat::kF32 : o->type == "fp8" ? SynthFormat::kFp8
-                                                                                       : SynthFormat::kBF16;
+            options.format = *weight_format_from_name(o->type);
             options.seed = o->seed;
             options.shard_bytes = uint64_t(o->shard_gb * double(1ull << 30));
             const bool tty = isatty(STDERR_FILENO);

@@ -30,6 +30,7 @@ Command register_generate(CLI::App& app);
 Command register_serve(CLI::App& app);
 Command register_run(CLI::App& app);
 Command register_synth(CLI::App& app);
+Command register_quantize(CLI::App& app);
 Command register_bench(CLI::App& app);
 Command register_tokenize(CLI::App& app);
 Command register_template(CLI::App& app);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       fathom::cli::register_serve(app),
       fathom::cli::register_run(app),
       fathom::cli::register_synth(app),
+      fathom::cli::register_quantize(app),
       fathom::cli::register_bench(app),
       fathom::cli::register_tokenize(app),
       fathom::cli::register_template(app),

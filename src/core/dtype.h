@@ -8,7 +8,7 @@
 
 namespace fathom {
 
-// kQ8_0 and kQ4_0 are fathom's own grouped-integer weight formats (kernels/quant_format.h). They
+// kQ8_0 and kQ4_0 are fathom's own grouped-integer weight formats (core/quant_format.h). They
 // are never a safetensors dtype: on disk they are I8/U8 tensors plus an F16 scale tensor, so
 // dtype_from_name does not return them and dtype_size is 0 for them (use quant_row_bytes).
 enum class DType : uint8_t {

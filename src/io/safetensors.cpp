@@ -5,6 +5,7 @@
 
 #include "core/checked_math.h"
 #include "core/error.h"
+#include "core/quant_format.h"
 
 namespace fathom {
 namespace {
@@ -74,6 +75,40 @@ TensorInfo parse_tensor_entry(const std::string& name, const json& entry, uint64
   return t;
 }
 
+// fathom's grouped-integer formats are stored as plain I8/U8 code tensors named in the metadata
+// (core/quant_format.h); give them back their format and logical [rows, cols] shape.
+void apply_group_formats(SafetensorsHeader& header, const std::string& label) {
+  const std::string prefix = kFormatMetadataPrefix;
+  for (const auto& [key, value] : header.metadata) {
+    if (!key.starts_with(prefix)) continue;
+    const std::string name = key.substr(prefix.size());
+    const std::string where = label + ": tensor " + name;
+    auto it = header.tensors.find(name);
+    if (it == header.tensors.end()) corrupt(label, "metadata " + key + " names no tensor");
+    TensorInfo& t = it->second;
+    DType format;
+    if (value == "Q8_0") {
+      format = DType::kQ8_0;
+    } else if (value == "Q4_0") {
+      format = DType::kQ4_0;
+    } else {
+      fail(ErrorKind::kUnsupported, where + ": unknown format \"" + value + "\" in " + key +
+                                        " (expected Q8_0 or Q4_0)");
+    }
+    if (t.dtype != storage_dtype(format) || t.shape.size() != 2) {
+      corrupt(where, std::string(value) + " codes must be a 2-D " + dtype_name(storage_dtype(format)) +
+                         " tensor, found " + dtype_name(t.dtype) + " " + t.shape_string());
+    }
+    const int64_t cols = format == DType::kQ4_0 ? t.shape[1] * 2 : t.shape[1];
+    if (cols % kQuantGroup != 0) {
+      corrupt(where, std::string(value) + " needs a multiple of " + std::to_string(kQuantGroup) +
+                         " columns, found " + std::to_string(cols));
+    }
+    t.dtype = format;
+    t.shape[1] = cols;
+  }
+}
+
 }  // namespace
 
 int64_t TensorInfo::numel() const {
@@ -125,6 +160,8 @@ SafetensorsHeader parse_safetensors_header(std::string_view prefix, uint64_t fil
     }
     header.tensors.emplace(it.key(), parse_tensor_entry(it.key(), it.value(), data_size, label));
   }
+
+  apply_group_formats(header, label);
 
   // No two tensors may share bytes (a crafted file could alias a weight onto another).
   std::vector<const TensorInfo*> by_offset;

@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/quant_format.h"
 
 namespace fathom {
 
 uint64_t PlannedTensor::bytes() const {
+  if (is_group_quantized(dtype)) return uint64_t(shape.at(0) * row_bytes(dtype, shape.at(1)));
   uint64_t n = dtype_size(dtype);
   for (int64_t d : shape) n *= uint64_t(d);
   return n;
@@ -53,7 +55,12 @@ std::vector<std::string> write_sharded_checkpoint(
     uint64_t offset = 0;
     for (size_t i : shards[s]) {
       const PlannedTensor& t = tensors[i];
-      header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
+      std::vector<int64_t> stored_shape = t.shape;
+      if (is_group_quantized(t.dtype)) {  // plain codes + a metadata entry (core/quant_format.h)
+        stored_shape[1] = row_bytes(t.dtype, t.shape[1]);
+        header["__metadata__"][kFormatMetadataPrefix + t.name] = dtype_name(t.dtype);
+      }
+      header[t.name] = {{"dtype", dtype_name(storage_dtype(t.dtype))}, {"shape", stored_shape},
                         {"data_offsets", {offset, offset + t.bytes()}}};
       offset += t.bytes();
       weight_map[t.name] = name;

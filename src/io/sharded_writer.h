@@ -15,7 +15,7 @@ namespace fathom {
 
 struct PlannedTensor {
   std::string name;
-  DType dtype;
+  DType dtype;  // kQ8_0/kQ4_0 write their codes as I8/U8 plus a header entry (core/quant_format.h)
   std::vector<int64_t> shape;
   uint64_t bytes() const;
 };

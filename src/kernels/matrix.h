@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "core/dtype.h"
-#include "kernels/quant_format.h"
+#include "core/quant_format.h"
 
 namespace fathom {
 
@@ -22,7 +22,7 @@ struct MatrixRef {
   // Row index of this matrix's first row within the tensor the block scales describe, so a
   // slice of rows (one attention head of kv_b_proj) still finds its blocks.
   int64_t scale_row_offset = 0;
-  // Q8_0/Q4_0 only (kernels/quant_format.h): float16 scales [rows, cols / kQuantGroup], starting
+  // Q8_0/Q4_0 only (core/quant_format.h): float16 scales [rows, cols / kQuantGroup], starting
   // at this matrix's own first row.
   const uint16_t* group_scales = nullptr;
 };

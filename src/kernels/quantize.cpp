@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/dtype.h"
-#include "kernels/quant_format.h"
+#include "core/quant_format.h"
 
 namespace fathom {
 namespace {

@@ -1,4 +1,4 @@
-// Float rows to the grouped-integer formats of kernels/quant_format.h. Used by `fathom quantize`
+// Float rows to the grouped-integer formats of core/quant_format.h. Used by `fathom quantize`
 // and `fathom synth` to write weights, and by tests as the reference encoding.
 #pragma once
 

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "core/quant_format.h"
+
 namespace fathom {
 namespace {
 
@@ -65,10 +67,43 @@ StorageSummary summarize_storage(const Checkpoint& checkpoint) {
     s.file_bytes += int64_t(std::filesystem::file_size(file->path()));
     for (const auto& [name, info] : file->header().tensors) {
       s.bytes_by_dtype[dtype_name(info.dtype)] += int64_t(info.end - info.begin);
-      if (!name.ends_with("_scale_inv")) s.weight_elements += info.numel();
+      if (!name.ends_with("_scale_inv") && !name.ends_with(kGroupScaleSuffix)) {
+        s.weight_elements += info.numel();
+      }
     }
   }
   return s;
+}
+
+double active_weight_bytes(const Checkpoint& checkpoint, const ModelConfig& c) {
+  double bytes = 0;
+  const double expert_share = c.n_routed_experts ? double(c.num_experts_per_tok) / double(*c.n_routed_experts) : 1.0;
+  for (const auto& file : checkpoint.files()) {
+    for (const auto& [name, info] : file->header().tensors) {
+      const double stored = double(info.end - info.begin);
+      if (name.starts_with("model.layers.")) {
+        const int64_t layer = std::stoll(name.substr(13));
+        if (layer >= c.num_hidden_layers) continue;  // MTP module: not run when decoding plainly
+        bytes += name.find(".mlp.experts.") != std::string::npos ? stored * expert_share : stored;
+      } else if (name.starts_with("model.embed_tokens.")) {
+        bytes += stored / double(c.vocab_size);  // one row looked up
+      } else {
+        bytes += stored;
+      }
+    }
+  }
+  return bytes;
+}
+
+double prefill_flops(const ModelConfig& c, int64_t n) {
+  const ParamCounts p = count_parameters(c);
+  const int64_t d = c.hidden_size, vocab = c.vocab_size;
+  // Active matrices per token, less the embedding lookup, the head (once) and the norm vectors
+  // (their handful of FLOPs are not multiply-adds of a matrix).
+  const double per_token = double(p.active - 2 * vocab * d);
+  const double attention = double(c.num_attention_heads) * double(c.qk_head_dim() + c.v_head_dim) *
+                           double(n) * double(n + 1) / 2.0 * double(c.num_hidden_layers);
+  return 2.0 * (per_token * double(n) + attention + double(vocab * d));
 }
 
 }  // namespace fathom

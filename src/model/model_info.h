@@ -35,4 +35,15 @@ struct StorageSummary {
 };
 StorageSummary summarize_storage(const Checkpoint& checkpoint);
 
+// Stored bytes (scales included) one decoded token reads from the weights of the main model:
+// every tensor except the embedding (one row), the MTP modules (none) and the routed experts
+// (num_experts_per_tok of n_routed_experts, on average). With the memory bandwidth this gives
+// the decode ceiling: tokens/s <= bandwidth / active bytes.
+double active_weight_bytes(const Checkpoint& checkpoint, const ModelConfig& config);
+
+// Multiply-add FLOPs (2 per weight use) of one prefill of n tokens computing logits for the last
+// position only: the active matrices for every token, attention's QK and PV products over the
+// causal triangle, the output head once.
+double prefill_flops(const ModelConfig& config, int64_t n);
+
 }  // namespace fathom

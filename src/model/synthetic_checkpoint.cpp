@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/quant_format.h"
 #include "io/sharded_writer.h"
 #include "model/tensor_list.h"
 
@@ -63,25 +64,19 @@ float draw(TensorRole role, const std::vector<int64_t>& shape, int64_t hidden, R
   return 0.0f;
 }
 
-DType dtype_for(TensorRole role, SynthFormat format) {
-  if (format == SynthFormat::kF32 || role == TensorRole::kRouterBias) return DType::kF32;
-  if (format == SynthFormat::kFp8 && role == TensorRole::kLinear) return DType::kF8E4M3;
-  return DType::kBF16;
-}
-
 }  // namespace
 
 void write_synthetic_checkpoint(const nlohmann::json& config_json, const std::string& out_dir,
                                 const SynthOptions& options,
                                 const std::function<void(uint64_t, uint64_t)>& progress) {
   nlohmann::json config_out = config_json;
-  if (options.format == SynthFormat::kFp8) {
+  if (options.format == WeightFormat::kFp8) {
     config_out["quantization_config"] = {{"activation_scheme", "dynamic"}, {"fmt", "e4m3"},
                                          {"quant_method", "fp8"}, {"weight_block_size", {128, 128}}};
   } else {
     config_out.erase("quantization_config");
   }
-  config_out["torch_dtype"] = options.format == SynthFormat::kF32 ? "float32" : "bfloat16";
+  config_out["torch_dtype"] = options.format == WeightFormat::kF32 ? "float32" : "bfloat16";
   const ModelConfig config = parse_model_config(config_out.dump(), "config.json");
   const int64_t block_rows = config.quantization_config ? config.quantization_config->block_rows : 128;
   const int64_t block_cols = config.quantization_config ? config.quantization_config->block_cols : 128;
@@ -91,8 +86,11 @@ void write_synthetic_checkpoint(const nlohmann::json& config_json, const std::st
   std::vector<PlannedTensor> plan, scales;
   for (const TensorSpec& s : specs) {
     roles[s.name] = s.role;
-    const DType dtype = dtype_for(s.role, options.format);
+    const DType dtype = stored_dtype(s.role, s.shape, options.format);
     plan.push_back({s.name, dtype, s.shape});
+    if (is_group_quantized(dtype)) {  // right after its weight: only one tensor's scales pending
+      plan.push_back({s.name + kGroupScaleSuffix, DType::kF16, {s.shape[0], s.shape[1] / kQuantGroup}});
+    }
     if (dtype == DType::kF8E4M3) {
       scales.push_back({s.name + "_scale_inv", DType::kF32,
                         {(s.shape[0] + block_rows - 1) / block_rows, (s.shape[1] + block_cols - 1) / block_cols}});
@@ -101,11 +99,17 @@ void write_synthetic_checkpoint(const nlohmann::json& config_json, const std::st
   plan.insert(plan.end(), scales.begin(), scales.end());  // each after its weight
 
   std::map<std::string, std::vector<float>> pending_scales;
+  std::map<std::string, std::vector<uint8_t>> pending_group_scales;
   const int64_t hidden = config.hidden_size;
   auto fill = [&](const PlannedTensor& t, ByteSink& sink) {
     if (auto it = pending_scales.find(t.name); it != pending_scales.end()) {
       sink.write(it->second.data(), it->second.size() * sizeof(float));
       pending_scales.erase(it);
+      return;
+    }
+    if (auto it = pending_group_scales.find(t.name); it != pending_group_scales.end()) {
+      sink.write(it->second.data(), it->second.size());
+      pending_group_scales.erase(it);
       return;
     }
     const TensorRole role = roles.at(t.name);
@@ -117,35 +121,21 @@ void write_synthetic_checkpoint(const nlohmann::json& config_json, const std::st
     std::vector<uint8_t> bytes;
     std::vector<float>& block_scales = pending_scales[t.name + "_scale_inv"];
     if (t.dtype != DType::kF8E4M3) pending_scales.erase(t.name + "_scale_inv");
+    std::vector<uint8_t> unused_scales;
+    std::vector<uint8_t>& group_scales = is_group_quantized(t.dtype)
+                                             ? pending_group_scales[t.name + kGroupScaleSuffix]
+                                             : unused_scales;
     for (int64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
       const int64_t n = std::min(chunk_rows, rows - r0);
       values.resize(size_t(n * cols));
       for (float& v : values) v = draw(role, t.shape, hidden, rng);
-      if (t.dtype == DType::kF32) {
-        sink.write(values.data(), values.size() * sizeof(float));
-      } else if (t.dtype == DType::kBF16) {
-        bytes.resize(values.size() * 2);
-        for (size_t i = 0; i < values.size(); ++i) {
-          const uint16_t b = f32_to_bf16(values[i]);
-          std::memcpy(&bytes[2 * i], &b, 2);
-        }
+      if (t.dtype != DType::kF8E4M3) {
+        bytes.clear();
+        encode_rows(t.dtype, values.data(), n, cols, bytes, group_scales);
         sink.write(bytes.data(), bytes.size());
-      } else {  // FP8: one scale per block_rows x block_cols block, amax / 448 (V3 release)
-        bytes.resize(values.size());
-        for (int64_t c0 = 0; c0 < cols; c0 += block_cols) {
-          const int64_t c1 = std::min(cols, c0 + block_cols);
-          float amax = 0.0f;
-          for (int64_t r = 0; r < n; ++r) {
-            for (int64_t c = c0; c < c1; ++c) amax = std::max(amax, std::fabs(values[size_t(r * cols + c)]));
-          }
-          const float scale = std::max(amax, 1e-12f) / 448.0f;
-          block_scales.push_back(scale);
-          for (int64_t r = 0; r < n; ++r) {
-            for (int64_t c = c0; c < c1; ++c) {
-              bytes[size_t(r * cols + c)] = f32_to_fp8_e4m3(values[size_t(r * cols + c)] / scale);
-            }
-          }
-        }
+      } else {
+        bytes.clear();
+        encode_fp8_block_row(values.data(), n, cols, block_cols, bytes, block_scales);
         sink.write(bytes.data(), bytes.size());
       }
     }

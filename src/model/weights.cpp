@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/quant_format.h"
 #include "kernels/kernels.h"
 
 namespace fathom {
@@ -32,10 +33,14 @@ class WeightBinder {
       case DType::kF8E4M3:
         bind_fp8_scales(name, t, m);
         break;
+      case DType::kQ8_0:
+      case DType::kQ4_0:
+        bind_group_scales(name, t, m);
+        break;
       default:
         fail(ErrorKind::kUnsupported,
              where(name, t) + ": dtype " + dtype_name(t.info->dtype) +
-                 " for a weight matrix (expected F32, BF16, F16 or F8_E4M3)");
+                 " for a weight matrix (expected F32, BF16, F16, F8_E4M3, or fathom's Q8_0/Q4_0)");
     }
     return m;
   }
@@ -104,6 +109,21 @@ class WeightBinder {
     m.block_scales = reinterpret_cast<const float*>(s.data);
     m.block_rows = q.block_rows;
     m.block_cols = q.block_cols;
+  }
+
+  // Q8_0/Q4_0 (core/quant_format.h): one float16 scale per 32 values of a row.
+  void bind_group_scales(const std::string& name, const TensorRef& t, MatrixRef& m) {
+    const std::string scale_name = name + kGroupScaleSuffix;
+    if (!checkpoint_.contains(scale_name)) {
+      fail(ErrorKind::kNotFound, where(name, t) + ": " + dtype_name(m.dtype) + " weight without its " +
+                                     scale_name);
+    }
+    const TensorRef s = lookup(scale_name, {m.rows, m.cols / kQuantGroup});
+    if (s.info->dtype != DType::kF16) {
+      fail(ErrorKind::kCorruptFile, where(scale_name, s) + ": dtype " +
+                                        dtype_name(s.info->dtype) + " expected F16");
+    }
+    m.group_scales = reinterpret_cast<const uint16_t*>(s.data);
   }
 
   const Checkpoint& checkpoint_;
@@ -188,6 +208,12 @@ ModelWeights bind_model_weights(const Checkpoint& checkpoint, const ModelConfig&
   }
   b.check_all_used();
   return w;
+}
+
+MatrixRef bind_matrix(const Checkpoint& checkpoint, const ModelConfig& config,
+                      const std::string& name, int64_t rows, int64_t cols) {
+  WeightBinder b(checkpoint, config);
+  return b.matrix(name, rows, cols);
 }
 
 }  // namespace fathom

@@ -68,4 +68,8 @@ struct ModelWeights {
 // expected vs found dtype or shape; also refuses tensors the config does not account for.
 ModelWeights bind_model_weights(const Checkpoint& checkpoint, const ModelConfig& config);
 
+// One weight matrix by name, checked like bind_model_weights does (shape, dtype, scales).
+MatrixRef bind_matrix(const Checkpoint& checkpoint, const ModelConfig& config,
+                      const std::string& name, int64_t rows, int64_t cols);
+
 }  // namespace fathom

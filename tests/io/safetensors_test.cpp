@@ -100,6 +100,34 @@ TEST(SafetensorsHeader, ErrorNamesTheTensor) {
   EXPECT_NE(parse_error(file).find("tensor w.weight"), std::string::npos);
 }
 
+// fathom's Q8_0/Q4_0 (core/quant_format.h): plain I8/U8 codes named by a metadata entry come back
+// with their format and logical shape; anything inconsistent is refused naming the tensor.
+TEST(SafetensorsHeader, GroupQuantizedTensorsGetTheirFormatAndShape) {
+  const std::string file = with_length_prefix(
+      R"({"__metadata__":{"fathom.format.q":"Q4_0","fathom.format.e":"Q8_0"},)"
+      R"("q":{"dtype":"U8","shape":[2,16],"data_offsets":[0,32]},)"
+      R"("e":{"dtype":"I8","shape":[1,64],"data_offsets":[32,96]}})",
+      std::string(96, '\0'));
+  const auto h = parse_safetensors_header(file, file.size(), "x");
+  EXPECT_EQ(h.tensors.at("q").dtype, DType::kQ4_0);
+  EXPECT_EQ(h.tensors.at("q").shape, (std::vector<int64_t>{2, 32}));
+  EXPECT_EQ(h.tensors.at("e").dtype, DType::kQ8_0);
+  EXPECT_EQ(h.tensors.at("e").shape, (std::vector<int64_t>{1, 64}));
+
+  auto header = [](const std::string& format, const std::string& dtype, const std::string& shape) {
+    return with_length_prefix(R"({"__metadata__":{"fathom.format.q":")" + format + R"("},)" +
+                                  R"("q":{"dtype":")" + dtype + R"(","shape":)" + shape +
+                                  R"(,"data_offsets":[0,32]}})",
+                              std::string(32, '\0'));
+  };
+  EXPECT_NE(parse_error(header("Q3_K", "U8", "[2,16]")).find("unknown format \"Q3_K\""), std::string::npos);
+  EXPECT_NE(parse_error(header("Q4_0", "I8", "[2,16]")).find("must be a 2-D U8 tensor"), std::string::npos);
+  EXPECT_NE(parse_error(header("Q8_0", "I8", "[32]")).find("must be a 2-D I8 tensor"), std::string::npos);
+  EXPECT_NE(parse_error(header("Q8_0", "I8", "[2,16]")).find("multiple of 32 columns"), std::string::npos);
+  const std::string orphan = with_length_prefix(R"({"__metadata__":{"fathom.format.zz":"Q8_0"}})");
+  EXPECT_NE(parse_error(orphan).find("names no tensor"), std::string::npos);
+}
+
 TEST(SafetensorsFile, WriterOutputReadsBack) {
   testing::TempDir dir;
   const float values[3] = {1.0f, -2.0f, 3.5f};

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/dtype.h"
-#include "kernels/quant_format.h"
+#include "core/quant_format.h"
 
 namespace fathom {
 namespace {

@@ -35,7 +35,7 @@ TEST(TensorList, NamesAndShapesMatchTheOracleCheckpoints) {
 
 TEST(SyntheticCheckpoint, EveryFormatLoadsAndRuns) {
   for (const char* variant : {"v3", "v2lite", "dense"}) {
-    for (SynthFormat format : {SynthFormat::kF32, SynthFormat::kBF16, SynthFormat::kFp8}) {
+    for (WeightFormat format : {WeightFormat::kF32, WeightFormat::kBF16, WeightFormat::kFp8}) {
       testing::TempDir dir;
       SynthOptions options;
       options.format = format;
@@ -46,7 +46,7 @@ TEST(SyntheticCheckpoint, EveryFormatLoadsAndRuns) {
       const auto logits = model.forward(tokens).logits;
       for (float v : logits) ASSERT_TRUE(std::isfinite(v)) << variant;
       EXPECT_EQ(model.weights().layers[0].self_attn.o_proj.dtype,
-                format == SynthFormat::kF32 ? DType::kF32 : format == SynthFormat::kBF16 ? DType::kBF16 : DType::kF8E4M3);
+                format == WeightFormat::kF32 ? DType::kF32 : format == WeightFormat::kBF16 ? DType::kBF16 : DType::kF8E4M3);
     }
   }
 }
@@ -56,9 +56,9 @@ TEST(SyntheticCheckpoint, Bf16AndFp8AreRoundingsOfTheSameValues) {
   const auto config = golden_config("v3-fp8");  // partial 128x128 blocks on both axes
   SynthOptions options;
   options.seed = 7;
-  write_synthetic_checkpoint(config, f32_dir.path(), {SynthFormat::kF32, 7});
-  write_synthetic_checkpoint(config, bf16_dir.path(), {SynthFormat::kBF16, 7});
-  write_synthetic_checkpoint(config, fp8_dir.path(), {SynthFormat::kFp8, 7});
+  write_synthetic_checkpoint(config, f32_dir.path(), {WeightFormat::kF32, 7});
+  write_synthetic_checkpoint(config, bf16_dir.path(), {WeightFormat::kBF16, 7});
+  write_synthetic_checkpoint(config, fp8_dir.path(), {WeightFormat::kFp8, 7});
   const Model exact(f32_dir.path()), bf16(bf16_dir.path()), fp8(fp8_dir.path());
   const MatrixRef& e = exact.weights().layers[0].self_attn.kv_b_proj;  // [320, 144]
   const MatrixRef& b = bf16.weights().layers[0].self_attn.kv_b_proj;

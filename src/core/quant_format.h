@@ -11,6 +11,11 @@
 //   scales  float16 [rows, cols / kQuantGroup] (row-major, one per group)
 //
 // cols must be a multiple of kQuantGroup.
+//
+// On disk (safetensors) the codes are an ordinary I8 [rows, cols] (Q8_0) or U8 [rows, cols / 2]
+// (Q4_0) tensor NAME whose shard header metadata has "fathom.format.NAME": "Q8_0" / "Q4_0", and the
+// scales are the F16 tensor NAME + kGroupScaleSuffix. The reader turns such a tensor back into
+// dtype kQ8_0/kQ4_0 with its logical shape [rows, cols].
 #pragma once
 
 #include <cstdint>
@@ -20,9 +25,16 @@
 namespace fathom {
 
 constexpr int64_t kQuantGroup = 32;
+inline constexpr const char* kGroupScaleSuffix = "_qscale";
+inline constexpr const char* kFormatMetadataPrefix = "fathom.format.";
 
 inline bool is_group_quantized(DType dtype) {
   return dtype == DType::kQ8_0 || dtype == DType::kQ4_0;
+}
+
+// The plain dtype the codes are stored as in a file.
+inline DType storage_dtype(DType dtype) {
+  return dtype == DType::kQ8_0 ? DType::kI8 : dtype == DType::kQ4_0 ? DType::kU8 : dtype;
 }
 
 // Bytes of one stored row of `cols` values (codes only for the grouped formats).
