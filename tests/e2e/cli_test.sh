@@ -29,7 +29,7 @@ expect_error() {
 }
 
 # --help is true for every subcommand.
-for sub in "" info logits generate run serve synth bench; do
+for sub in "" info logits generate run serve synth quantize bench; do
   if $fathom $sub --help >"$work/help" 2>&1 && grep -q -- "--help" "$work/help"; then ok; else bad "help for '$sub'"; fi
 done
 grep -q -- "--mtp-out" <($fathom logits --help) && ok || bad "logits --help lacks --mtp-out"
@@ -114,6 +114,28 @@ if $fathom synth --config "$golden/v3/config.json" --type fp8 --out "$work/synth
 else
   bad "synth fp8"
 fi
+
+# quantize: q8 and q4 directories load, carry the tokenizer, and bench reports the ceilings.
+cp -r "$golden/v3" "$work/v3src" && echo '{}' >"$work/v3src/tokenizer.json"
+for type in q8 q4; do
+  if $fathom quantize --model "$work/v3src" --out "$work/v3$type" --type $type 2>"$work/quantize.err"; then
+    grep -q "bits/parameter" "$work/quantize.err" && ok || bad "quantize summary: $(cat "$work/quantize.err")"
+    [ -f "$work/v3$type/tokenizer.json" ] && ok || bad "quantize $type did not copy tokenizer.json"
+    $fathom info --model "$work/v3$type" | grep -q "Q8_0" && ok || bad "info on $type lacks Q8_0"
+    $fathom logits --model "$work/v3$type" --tokens "$golden/v3/oracle/tokens.txt" --out "$work/q.f32" 2>/dev/null &&
+      [ "$(stat -c %s "$work/q.f32")" -eq $((48 * 512 * 4)) ] && ok || bad "logits on $type"
+  else
+    bad "quantize $type: $(cat "$work/quantize.err")"
+  fi
+done
+$fathom info --model "$work/v3q4" | grep -q "Q4_0" && ok || bad "info on q4 lacks Q4_0"
+$fathom bench --model "$work/v3q4" -p 16 -n 4 --reps 1 --json >"$work/bench_q4.json" 2>&1
+for key in '"tg_ceiling_tok_s"' '"tg_fraction_of_ceiling"' '"pp_fraction_of_fma_peak"' '"read_bytes_per_s"'; do
+  grep -qF "$key" "$work/bench_q4.json" && ok || bad "bench --json lacks $key: $(cat "$work/bench_q4.json")"
+done
+$fathom bench --model "$work/v3q4" -p 16 -n 4 --reps 1 | grep -q "of it" && ok || bad "bench ceiling line"
+expect_error "quantize onto itself" "--out must differ" -- $fathom quantize --model "$work/v3src" --out "$work/v3src"
+expect_error "quantize a missing model" "nope" -- $fathom quantize --model "$work/nope" --out "$work/q2"
 
 # Bad input: one clear line, non-zero exit.
 echo "[1, 2]" >"$work/bad_config.json"
