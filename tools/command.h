@@ -37,5 +37,7 @@ Command register_template(CLI::App& app);
 Command register_train_step(CLI::App& app);
 Command register_train(CLI::App& app);
 Command register_tokenizer(CLI::App& app);
+Command register_tasks(CLI::App& app);
+Command register_eval(CLI::App& app);
 
 }  // namespace fathom::cli

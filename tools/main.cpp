@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       fathom::cli::register_train_step(app),
       fathom::cli::register_train(app),
       fathom::cli::register_tokenizer(app),
+      fathom::cli::register_tasks(app),
+      fathom::cli::register_eval(app),
   };
 
   try {

@@ -104,14 +104,43 @@ std::vector<StepResult> Model::run_batch(std::span<const SequenceStep> sequences
   }
   if (taps) taps->dump("final_hidden", normed.data(), rows * d);
   std::vector<StepResult> results(sequences.size());
+  if (sequences.size() == 1) {
+    const int64_t n = int64_t(sequences[0].tokens.size());
+    sequences[0].cache->advance(n);
+    results[0].final_hidden = std::move(normed);
+    results[0].logits =
+        logits_for(weights_.lm_head, results[0].final_hidden.data(), n, sequences[0].logits);
+    return results;
+  }
+  // Several sequences: the rows whose logits were asked for go through lm_head together, so its
+  // weights are read once per step rather than once per sequence (a batch of decoding sequences
+  // asks for one row each). Each row's arithmetic is the same either way.
+  std::vector<float> picked;  // [rows asked for, hidden]
   for (size_t i = 0, row = 0; i < sequences.size(); ++i) {
     const int64_t n = int64_t(sequences[i].tokens.size());
     sequences[i].cache->advance(n);
     results[i].final_hidden.assign(normed.begin() + long(row * size_t(d)),
                                    normed.begin() + long((row + size_t(n)) * size_t(d)));
-    results[i].logits =
-        logits_for(weights_.lm_head, results[i].final_hidden.data(), n, sequences[i].logits);
+    const LogitsRows asked = sequences[i].logits;
+    if (asked != LogitsRows::kNone) {
+      const size_t first = asked == LogitsRows::kLast ? size_t(n - 1) : 0;
+      picked.insert(picked.end(), results[i].final_hidden.begin() + long(first * size_t(d)),
+                    results[i].final_hidden.end());
+    }
     row += size_t(n);
+  }
+  const int64_t picked_rows = int64_t(picked.size()) / d;
+  std::vector<float> logits = logits_for(weights_.lm_head, picked.data(), picked_rows,
+                                         picked_rows > 0 ? LogitsRows::kAll : LogitsRows::kNone);
+  const size_t V = size_t(config_.vocab_size);
+  for (size_t i = 0, row = 0; i < sequences.size(); ++i) {
+    const int64_t n = int64_t(sequences[i].tokens.size());
+    const LogitsRows asked = sequences[i].logits;
+    if (asked == LogitsRows::kNone) continue;
+    const size_t asked_rows = asked == LogitsRows::kLast ? 1 : size_t(n);
+    results[i].logits.assign(logits.begin() + long(row * V),
+                             logits.begin() + long((row + asked_rows) * V));
+    row += asked_rows;
   }
   return results;
 }
