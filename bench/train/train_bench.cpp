@@ -12,7 +12,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
-#include "peak.h"
+#include "kernels/peaks.h"
 #include "train/optimizer.h"
 #include "train/train_model.h"
 
@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
   std::printf("params %.2fM (active matmul %.2fM), batch %lld x %lld, %lld steps in %.2fs\n",
               total / 1e6, active / 1e6, (long long)batch, (long long)seq_len, (long long)steps, sec);
   const double achieved = flops_per_step * double(steps) / sec;
-  const fathom::Peaks peaks = fathom::measure_peaks();
-  const double peak = peaks.fma_flops_per_s[fathom::num_threads() > 1 ? 1 : 0];
+  const fathom::MachinePeaks peaks = fathom::measure_peaks(fathom::num_threads());
+  const double peak = peaks.fma_flops_per_s;
   std::printf("%.0f tokens/s, %.2f GFLOP/s achieved (%.2f GFLOP per step), %.1f%% of the measured "
               "%s FMA peak (%.0f GFLOP/s); kernels %s, %d thread(s)\n",
               double(steps * batch * seq_len) / sec, achieved / 1e9, flops_per_step / 1e9,

@@ -73,4 +73,9 @@ const KernelTable& threaded_table(Isa isa) {
   return generic;
 }
 
+const KernelTable& avx512_without_vnni_table() {
+  static const KernelTable table = make_table<avx512_without_vnni_row_kernels>();
+  return table;
+}
+
 }  // namespace fathom::detail

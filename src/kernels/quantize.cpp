@@ -83,6 +83,27 @@ void quantize_row_q4_0(const float* x, int64_t cols, uint8_t* codes, uint16_t* s
   }
 }
 
+ActivationScale q8_activation_scale(float amax) {
+  if (!(amax >= kActivationTiny)) return {0.0f, 0.0f};
+  return {amax / 127.0f, 127.0f / amax};
+}
+
+int8_t q8_activation_code(float v) {
+  if (std::fabs(v) <= 127.0f) return int8_t(std::nearbyint(v));
+  return v > 0.0f ? int8_t(127) : int8_t(-127);
+}
+
+void quantize_activation_q8(const float* x, int64_t cols, int8_t* codes, float* scales) {
+  for (int64_t g = 0; g < cols / kGroup; ++g) {
+    const float* v = x + g * kGroup;
+    float amax = 0.0f;
+    for (int i = 0; i < kGroup; ++i) amax = std::max(amax, std::fabs(v[i]));
+    const ActivationScale s = q8_activation_scale(amax);
+    for (int i = 0; i < kGroup; ++i) codes[g * kGroup + i] = q8_activation_code(v[i] * s.inverse);
+    scales[g] = s.d;
+  }
+}
+
 void dequantize_row_q8_0(const int8_t* codes, const uint16_t* scales, int64_t cols, float* out) {
   for (int64_t c = 0; c < cols; ++c) out[c] = float(codes[c]) * f16_to_f32(scales[c / kGroup]);
 }

@@ -32,10 +32,24 @@ struct RowKernels {
 
 const RowKernels& generic_row_kernels();
 const RowKernels& avx2_row_kernels();
+// Integer dots on AVX512-VNNI where cpu_features().avx512_vnni, else on AVX-512BW.
 const RowKernels& avx512_row_kernels();
+// The avx512 set as a CPU without VNNI runs it, so tests cover that path on any AVX-512 CPU.
+const RowKernels& avx512_without_vnni_row_kernels();
+
+// linear_rows for Q8_0/Q4_0 weights (simd/qdot_impl.h), one per integer-dot build: avx2/qdot.cpp,
+// avx512/qdot.cpp (AVX-512BW), avx512_vnni/qdot.cpp (call only where cpu_features().avx512_vnni).
+void avx2_quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y, int64_t r0,
+                            int64_t r1);
+void avx512_quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y, int64_t r0,
+                              int64_t r1);
+void avx512_vnni_quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y,
+                                   int64_t r0, int64_t r1);
 
 // The public table for `isa` (generic, avx2 or avx512): the ISA's kernels with the linear ones
 // split across the thread pool. No support check; callers use kernels_for().
 const KernelTable& threaded_table(Isa isa);
+// The threaded table of avx512_without_vnni_row_kernels() (tests only).
+const KernelTable& avx512_without_vnni_table();
 
 }  // namespace fathom::detail

@@ -83,5 +83,33 @@ TEST(Quantize, Q4SearchIsNeverWorseThanTheSingleScale) {
   EXPECT_EQ(y[16], float(int(codes[0] >> 4) - 8) * d);
 }
 
+// The activation side of the Q8_0/Q4_0 linear: scale max|x| / 127 in float32, codes rounded half
+// to even, groups below kActivationTiny all zero.
+TEST(Quantize, ActivationCodes) {
+  std::vector<float> x(96, 0.0f);
+  x[0] = -127.0f;  // group 0: inverse scale exactly 1, so k + 0.5 are ties
+  x[1] = 2.5f, x[2] = -3.5f, x[3] = 0.5f, x[4] = 126.5f;
+  for (int i = 32; i < 64; ++i) x[size_t(i)] = 1e-31f;  // group 1: below kActivationTiny
+  for (int i = 64; i < 96; ++i) x[size_t(i)] = float(i - 80) * 0.01f;  // group 2: ordinary
+  std::vector<int8_t> codes(96);
+  std::vector<float> scales(3);
+  quantize_activation_q8(x.data(), 96, codes.data(), scales.data());
+  EXPECT_EQ(scales[0], 1.0f);
+  EXPECT_EQ(codes[0], -127);
+  EXPECT_EQ(codes[1], 2);
+  EXPECT_EQ(codes[2], -4);
+  EXPECT_EQ(codes[3], 0);
+  EXPECT_EQ(codes[4], 126);
+  EXPECT_EQ(scales[1], 0.0f);
+  for (int i = 32; i < 64; ++i) EXPECT_EQ(codes[size_t(i)], 0);
+  EXPECT_EQ(scales[2], std::fabs(x[64]) / 127.0f);
+  EXPECT_EQ(codes[64], -127);  // -0.16, the group's largest magnitude
+  for (int i = 64; i < 96; ++i) {
+    const float decoded = float(codes[size_t(i)]) * scales[2];
+    EXPECT_LE(std::fabs(x[size_t(i)] - decoded), 0.5f * scales[2] * 1.001f);
+  }
+  EXPECT_EQ(q8_activation_code(NAN), -127);
+}
+
 }  // namespace
 }  // namespace fathom

@@ -20,6 +20,11 @@ constexpr int kDecodeRows[5] = {0, 4, 4, 3, 2};
 constexpr int kPrefillRows = 2;
 constexpr int kTransposedChunks[5] = {0, 4, 4, 3, 2};
 
+void quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y, int64_t r0,
+                       int64_t r1) {
+  detail::avx2_quant_linear_rows(x, n, w, y, r0, r1);
+}
+
 #include "kernels/simd/kernels_impl.h"
 
 }  // namespace

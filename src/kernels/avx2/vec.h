@@ -47,6 +47,17 @@ struct V {
     return _mm256_cvtph_ps(_mm_and_si128(_mm_slli_epi16(s, 7), _mm_set1_epi16(int16_t(0xbf80))));
   }
 
+  // Q8_0 / Q4_0 codes widened exactly to float; see avx512/vec.h (8 codes or nibbles here).
+  static Reg load_q8(const int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
+  static Reg load_q4(const uint8_t* p, bool high) {
+    __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    b = high ? _mm256_srli_epi32(b, 4) : _mm256_and_si256(b, _mm256_set1_epi32(0xf));
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(b, _mm256_set1_epi32(8)));
+  }
+  static float f16(uint16_t h) { return _cvtsh_ss(h); }
+
   // Cephes expf; see avx512/vec.h.
   static Reg exp(Reg x) {
     const Reg xc = _mm256_min_ps(_mm256_max_ps(x, set1(-87.33654f)), set1(88.3762626647949f));

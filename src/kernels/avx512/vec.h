@@ -52,6 +52,19 @@ struct V {
     return _mm512_cvtph_ps(h);
   }
 
+  // Q8_0 / Q4_0 codes widened exactly to float (core/quant_format.h): 16 int8 codes, or the
+  // low (high = false) or high nibbles of 16 bytes minus 8.
+  static Reg load_q8(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  static Reg load_q4(const uint8_t* p, bool high) {
+    __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    b = high ? _mm512_srli_epi32(b, 4) : _mm512_and_si512(b, _mm512_set1_epi32(0xf));
+    return _mm512_cvtepi32_ps(_mm512_sub_epi32(b, _mm512_set1_epi32(8)));
+  }
+  // One float16 scale, exactly (F16C).
+  static float f16(uint16_t h) { return _cvtsh_ss(h); }
+
   // exp(x) for softmax: Cephes expf (range reduction by ln 2 in two parts, degree-5 polynomial),
   // about 2 ulp; x below -87.3 (including -inf) gives 0.
   static Reg exp(Reg x) {

@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/generic/quant_linear.h"
+#include "core/quant_format.h"
+#include "kernels/quantize.h"
 #include "kernels/row_kernels.h"
 
 namespace fathom::generic {
@@ -55,6 +58,18 @@ void dequantize_row(const MatrixRef& w, int64_t row, float* out) {
       }
       return;
     }
+    case DType::kQ8_0:
+    case DType::kQ4_0: {
+      // value = code * scale of its group of 32 (core/quant_format.h); exact in float32.
+      const uint8_t* src = static_cast<const uint8_t*>(w.data) + row * row_bytes(w.dtype, cols);
+      const uint16_t* scales = w.group_scales + row * (cols / kQuantGroup);
+      if (w.dtype == DType::kQ8_0) {
+        dequantize_row_q8_0(reinterpret_cast<const int8_t*>(src), scales, cols, out);
+      } else {
+        dequantize_row_q4_0(src, scales, cols, out);
+      }
+      return;
+    }
     default:
       break;
   }
@@ -72,6 +87,7 @@ const float* row_f32(const MatrixRef& w, int64_t r, std::vector<float>& buffer) 
 
 void linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y, int64_t r0,
                  int64_t r1) {
+  if (is_group_quantized(w.dtype)) return linear_rows_quant(x, n, w, y, r0, r1);
   thread_local std::vector<float> row_buffer;
   for (int64_t r = r0; r < r1; ++r) {
     const float* wr = row_f32(w, r, row_buffer);

@@ -13,9 +13,13 @@
 //    so any split of rows across threads gives identical bits.
 //  * linear_transposed: y[t, c] accumulates over rows in order with FMA, lane-wise.
 //
+//  * Q8_0/Q4_0: see simd/quant_impl.h (dequantize_row, linear_transposed) and simd/qdot_impl.h
+//    (linear, integer dot products, compiled in its own translation units).
+//
 // Expects in the enclosing namespace: struct V; kDecodeRows[5] (rows per tile when n = 1..4),
 // kPrefillRows (rows per tile for 4-token tiles), kTransposedChunks[5] (vector chunks of columns
-// per tile for 1..4 tokens).
+// per tile for 1..4 tokens); quant_linear_rows(x, n, w, y, r0, r1), this ISA's linear_rows for
+// Q8_0/Q4_0 weights.
 // The including file includes <immintrin.h>, <cstdint>, <cstdlib>, core/dtype.h and
 // kernels/matrix.h before opening its namespace.
 
@@ -23,6 +27,8 @@ constexpr int W = V::kLanes;
 using Reg = V::Reg;
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+#include "kernels/simd/quant_impl.h"
 
 // Weight element loaders. kScaled: FP8, whose vectors still need the block scale (×256).
 struct F32Src {
@@ -207,6 +213,8 @@ void dequantize_row(const MatrixRef& w, int64_t row, float* out) {
       }
       return;
     }
+    case DType::kQ8_0:
+    case DType::kQ4_0: return dequantize_row_quant(w, row, out);
     default: std::abort();
   }
 }
@@ -237,6 +245,8 @@ void linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y, int64_
     case DType::kF8E4M3:
       if (w.block_cols % W == 0) return linear_rows_typed<Fp8Src>(x, n, w, y, r0, r1);
       return linear_rows_fp8_unaligned(x, n, w, y, r0, r1);
+    case DType::kQ8_0:
+    case DType::kQ4_0: return quant_linear_rows(x, n, w, y, r0, r1);
     default: std::abort();  // model/weights admits only the dtypes above
   }
 }
@@ -393,6 +403,8 @@ void linear_transposed_cols(const float* x, int64_t n, const MatrixRef& w, float
         return linear_transposed_typed<Fp8Src>(x, n, w, y, c0, c1);
       }
       return linear_transposed_fp8_unaligned(x, n, w, y, c0, c1);
+    case DType::kQ8_0:
+    case DType::kQ4_0: return linear_transposed_quant(x, n, w, y, c0, c1);
     default: std::abort();
   }
 }
