@@ -4,7 +4,8 @@
 // over the prompt rows, and greedy agreement (teacher-forced top-1 over the oracle's 30-token
 // continuation, and the length of the free-running greedy prefix that matches it). The bounds
 // below are the measured values (printed as a table when the suite ends) with headroom; they
-// fail if a format's kernels or encoder regress.
+// fail if a format's kernels or encoder regress. Q8_0/Q4_0 include the kernels' int8
+// quantization of activations (per 32 values, as llama.cpp does), fp8 and bf16 do not.
 //
 // A caveat the numbers need: the golden models are random, so their logits are not peaked the way
 // a trained model's are, and several of their matrices are narrower than a 32-value group
@@ -99,14 +100,22 @@ class PrintTable : public ::testing::Environment {
 };
 const auto* const kPrintTable = ::testing::AddGlobalTestEnvironment(new PrintTable);
 
-struct Bound {
-  double max_kl;
-  double min_top1;  // teacher-forced agreement
+// What each case measured (the table above, on this project's machine): a regression shows as a
+// KL above 3x its value or a top-1 agreement more than 10 points below it. Different kernel sets
+// (generic, AVX2, AVX-512 with or without VNNI) sum in different orders; that moves these numbers
+// far less than the headroom.
+struct Measured {
+  double kl, top1;
 };
-
-// Measured values (see the table) with headroom: KL x ~3, agreement minus a few tokens.
-const std::map<std::string, Bound> kBounds = {
-    {"bf16", {1e-3, 0.95}}, {"fp8", {0.5, 0.5}}, {"q8", {0.05, 0.8}}, {"q4", {1.0, 0.3}}};
+const std::map<std::string, Measured> kMeasured = {
+    {"dense bf16", {8.9e-13, 1.00}},  {"dense fp8", {0.0146, 1.00}},  {"dense q8", {0.00133, 1.00}},
+    {"dense q4", {0.104, 1.00}},      {"v2 bf16", {3.8e-12, 1.00}},    {"v2 fp8", {0.499, 0.73}},
+    {"v2 q8", {0.0109, 0.93}},        {"v2 q4", {0.603, 0.50}},        {"v2lite bf16", {1.6e-12, 1.00}},
+    {"v2lite fp8", {0.027, 0.90}},    {"v2lite q8", {0.000174, 1.00}}, {"v2lite q4", {0.0133, 1.00}},
+    {"v3 bf16", {3.2e-12, 1.00}},     {"v3 fp8", {0.147, 0.80}},       {"v3 q8", {0.0157, 0.90}},
+    {"v3 q4", {0.707, 0.50}},         {"v3-fp8 bf16", {0.000248, 0.97}}, {"v3-fp8 fp8", {1.1e-11, 1.00}},
+    {"v3-fp8 q8", {0.0811, 0.93}},    {"v3-fp8 q4", {0.814, 0.47}},
+};
 
 class QuantAccuracy : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
@@ -118,9 +127,9 @@ TEST_P(QuantAccuracy, LogitsStayCloseToTheReference) {
   write_quantized_checkpoint(testing::golden_dir(variant), out.path(), options);
   const Accuracy a = measure(out.path(), testing::golden_dir(variant) + "/oracle");
   table()[variant + " | " + format] = a;
-  const Bound& bound = kBounds.at(format);
-  EXPECT_LE(a.mean_kl, bound.max_kl);
-  EXPECT_GE(a.teacher_forced_top1, bound.min_top1);
+  const Measured& m = kMeasured.at(variant + " " + format);
+  EXPECT_LE(a.mean_kl, 3.0 * m.kl + 1e-9);
+  EXPECT_GE(a.teacher_forced_top1, m.top1 - 0.1);
 }
 
 INSTANTIATE_TEST_SUITE_P(
