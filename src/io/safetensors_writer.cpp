@@ -34,7 +34,8 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
     offset += t->bytes.size();
   }
   std::string json = header.dump();
-  json.append((8 - json.size() % 8) % 8, ' ');
+  // Pad the header so the data buffer starts on a 64-byte boundary (see sharded_writer.cpp).
+  json.append((64 - (8 + json.size()) % 64) % 64, ' ');
 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) fail(ErrorKind::kIo, "cannot open " + path + " for writing");

@@ -66,7 +66,10 @@ std::vector<std::string> write_sharded_checkpoint(
       weight_map[t.name] = name;
     }
     std::string json = header.dump();
-    json.append((8 - json.size() % 8) % 8, ' ');
+    // Pad the header so the data buffer starts on a 64-byte boundary of the file (and so of the
+    // page-aligned map): every tensor whose offset is a multiple of 64 is then cache-line aligned,
+    // which AVX-512 loads of Q8_0/Q4_0 codes need to stream at full speed.
+    json.append((64 - (8 + json.size()) % 64) % 64, ' ');
     const std::string path = (std::filesystem::path(dir) / name).string();
     std::FILE* file = std::fopen(path.c_str(), "wb");
     if (!file) fail(ErrorKind::kIo, "cannot open " + path + " for writing");
