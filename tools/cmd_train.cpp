@@ -2,12 +2,15 @@
 #include <cstdio>
 
 #include "command.h"
+#include "train_options.h"
 #include "train/trainer.h"
 
 namespace fathom::cli {
 
 Command register_train(CLI::App& app) {
   auto o = std::make_shared<TrainRunOptions>();
+  auto balance_count = std::make_shared<std::string>("topk");
+  auto no_mtp_balance = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand(
       "train", "Train a model from config.json on a token file; checkpoints in HF layout");
   sub->add_option("--config", o->config_path, "config.json of the model (ignored with --resume "
@@ -33,8 +36,12 @@ Command register_train(CLI::App& app) {
   sub->add_option("--eval-every", o->eval_every, "Held-out evaluation interval")->capture_default_str();
   sub->add_option("--save-every", o->save_every, "Checkpoint interval")->capture_default_str();
   sub->add_option("--seed", o->seed, "Initialisation and data-order seed")->capture_default_str();
+  add_adamw_and_balance_options(sub, o->adamw, *balance_count, *no_mtp_balance);
+  add_threads_option(sub);
   sub->add_flag("--resume", o->resume, "Continue from OUT/checkpoint and OUT/optimizer");
-  return {sub, [o] {
+  return {sub, [o, balance_count, no_mtp_balance] {
+            o->loss.balance_count = parse_balance_count(*balance_count);
+            o->loss.mtp_balance = !*no_mtp_balance;
             const TrainRunResult r = run_training(*o);
             std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s\n", r.first_loss, r.last_loss,
                         r.last_val_loss, r.tokens_per_second);

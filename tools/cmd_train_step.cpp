@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "command.h"
+#include "train_options.h"
 #include "train/train_step.h"
 
 namespace fathom::cli {
@@ -11,6 +12,8 @@ Command register_train_step(CLI::App& app) {
   struct Options {
     std::string model, batch, out;
     TrainStepOptions step;
+    std::string balance_count = "topk";
+    bool no_mtp_balance = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand(
@@ -31,7 +34,11 @@ Command register_train_step(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--max-grad-norm", opts->step.max_grad_norm, "Global gradient-norm clip")
       ->capture_default_str();
+  add_adamw_and_balance_options(sub, opts->step.adamw, opts->balance_count, opts->no_mtp_balance);
+  add_threads_option(sub);
   return {sub, [opts] {
+            opts->step.loss.balance_count = parse_balance_count(opts->balance_count);
+            opts->step.loss.mtp_balance = !opts->no_mtp_balance;
             run_train_step(opts->model, opts->batch, opts->out, opts->step);
             std::fprintf(stderr, "wrote loss.json, grads/, adamw_step/, bias_update.json to %s\n",
                          opts->out.c_str());

@@ -32,23 +32,23 @@ BlockTrain::BlockTrain(ParamStore& store, const RopeTables& rope, int64_t layer,
   rstd2_.resize(size_t(max_tokens));
 }
 
-void BlockTrain::forward(const float* h_in, int64_t n_seq, int64_t seq_len, double alpha,
-                         float* h_out) {
+void BlockTrain::forward(const float* h_in, int64_t n_seq, int64_t seq_len,
+                         const BalanceLoss& balance, float* h_out) {
   h_in_ = h_in;
   n_ = n_seq * seq_len;
   const int64_t d = c_.hidden_size, count = n_ * d;
   const float eps = float(c_.rms_norm_eps);
   rms_norm_forward(h_in, n_, d, *input_layernorm_, eps, xn1_.data(), rstd1_.data());
   attention_.forward(xn1_.data(), n_seq, seq_len, attn_out_.data());
-  for (int64_t i = 0; i < count; ++i) h_mid_[size_t(i)] = h_in[i] + attn_out_[size_t(i)];
+  add(h_in, attn_out_.data(), count, h_mid_.data());
   rms_norm_forward(h_mid_.data(), n_, d, *post_attention_layernorm_, eps, xn2_.data(),
                    rstd2_.data());
   if (moe_) {
-    moe_->forward(xn2_.data(), n_seq, seq_len, alpha, ffn_out_.data());
+    moe_->forward(xn2_.data(), n_seq, seq_len, balance, ffn_out_.data());
   } else {
     mlp_->forward(xn2_.data(), n_, ffn_out_.data());
   }
-  for (int64_t i = 0; i < count; ++i) h_out[i] = h_mid_[size_t(i)] + ffn_out_[size_t(i)];
+  add(h_mid_.data(), ffn_out_.data(), count, h_out);
 }
 
 void BlockTrain::backward(const float* dh_out, float* dh_in) {

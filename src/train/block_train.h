@@ -22,7 +22,9 @@ class BlockTrain {
              int64_t max_seq_len);
 
   // h_in, h_out: [n_seq * seq_len, hidden]; h_in must stay alive until backward().
-  void forward(const float* h_in, int64_t n_seq, int64_t seq_len, double alpha, float* h_out);
+  // `balance` applies to a MoE layer's balance loss (ignored by dense layers).
+  void forward(const float* h_in, int64_t n_seq, int64_t seq_len, const BalanceLoss& balance,
+               float* h_out);
   // dh_in = d(loss)/d(h_in) (overwritten); parameter gradients accumulate.
   void backward(const float* dh_out, float* dh_in);
 

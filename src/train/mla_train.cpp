@@ -1,8 +1,10 @@
 #include "train/mla_train.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/kernels.h"
 #include "train/ops.h"
 
 namespace fathom {
@@ -25,9 +27,37 @@ AttentionParams AttentionParams::bind(ParamStore& s, const std::string& p) {
   return a;
 }
 
+namespace {
+
+MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
+  MatrixRef m;
+  m.dtype = DType::kF32;
+  m.rows = rows;
+  m.cols = cols;
+  m.data = data;
+  return m;
+}
+
+// Per-thread [T, ·] buffers of one (sequence, head) attention task, grown once and reused.
+struct HeadScratch {
+  std::vector<float> q, k, v, o, d_o, dq, dk, dv, dp, ds, t;
+};
+
+float* grown(std::vector<float>& v, int64_t size) {
+  if (int64_t(v.size()) < size) v.resize(size_t(size));
+  return v.data();
+}
+
+}  // namespace
+
 MlaTrain::MlaTrain(const ModelConfig& config, const RopeTables& rope, AttentionParams params,
                    int64_t max_tokens, int64_t max_seq_len)
-    : c_(config), rope_(rope), p_(params), max_tokens_(max_tokens), max_seq_len_(max_seq_len) {
+    : c_(config),
+      rope_(rope),
+      rope_cache_(rope, max_seq_len),
+      p_(params),
+      max_tokens_(max_tokens),
+      max_seq_len_(max_seq_len) {
   heads_ = c_.num_attention_heads;
   nope_ = c_.qk_nope_head_dim;
   rope_dim_ = c_.qk_rope_head_dim;
@@ -54,7 +84,7 @@ MlaTrain::MlaTrain(const ModelConfig& config, const RopeTables& rope, AttentionP
   dc_n_.resize(c_n_.size());
   dq_a_n_.resize(q_a_.size());
   dq_a_.resize(q_a_.size());
-  dp_.resize(size_t(max_seq_len));
+  dk_pe_.resize(n * size_t(heads_ * rope_dim_));
 }
 
 void MlaTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, float* y) {
@@ -76,126 +106,142 @@ void MlaTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, float* y)
   }
   const int64_t kv_a_dim = kv_rank_ + rope_dim_;
   linear_forward(x, n_, *p_.kv_a_proj_with_mqa, kv_a_.data());                 // [n, kvr + r]
-  for (int64_t t = 0; t < n_; ++t) {
-    // c = kv_a[:, :kvr] normalised into c_n; kv_a keeps the raw c for the norm's backward.
-    Param& w = *p_.kv_a_layernorm;
-    rms_norm_forward(&kv_a_[size_t(t * kv_a_dim)], 1, kv_rank_, w, eps,
-                     &c_n_[size_t(t * kv_rank_)], &c_rstd_[size_t(t)]);
-  }
+  // c = kv_a[:, :kvr] normalised into c_n; kv_a keeps the raw c for the norm's backward.
+  rms_norm_forward(kv_a_.data(), n_, kv_rank_, *p_.kv_a_layernorm, eps, c_n_.data(),
+                   c_rstd_.data(), kv_a_dim);
   linear_forward(c_n_.data(), n_, *p_.kv_b_proj, kv_.data());                  // [n, H, nope+v]
-  for (int64_t t = 0; t < n_; ++t) {
-    const int64_t pos = t % seq_len_;
-    for (int64_t h = 0; h < heads_; ++h) {
-      apply_rope_interleaved(&q_[size_t((t * heads_ + h) * qk_ + nope_)], pos, rope_);
+  parallel_for_if(n_ * (heads_ + 1) * rope_dim_, n_, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t pos = t % seq_len_;
+      for (int64_t h = 0; h < heads_; ++h) {
+        rope_cache_.rotate(&q_[size_t((t * heads_ + h) * qk_ + nope_)], pos);
+      }
+      rope_cache_.rotate(&kv_a_[size_t(t * kv_a_dim + kv_rank_)], pos);
     }
-    apply_rope_interleaved(&kv_a_[size_t(t * kv_a_dim + kv_rank_)], pos, rope_);
-  }
-  for (int64_t b = 0; b < n_seq_; ++b) attention_forward(b);
+  });
+  parallel_for(n_seq_ * heads_, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) attention_forward(i / heads_, i % heads_);
+  });
   linear_forward(o_.data(), n_, *p_.o_proj, y);                                // [n, hidden]
 }
 
-void MlaTrain::attention_forward(int64_t b) {
+void MlaTrain::gather_head(int64_t b, int64_t h, float* q, float* k, float* v) const {
   const int64_t T = seq_len_, kv_dim = nope_ + v_dim_, kv_a_dim = kv_rank_ + rope_dim_;
-  const float scale = rope_.softmax_scale;
-  for (int64_t h = 0; h < heads_; ++h) {
-    float* probs = &probs_[size_t(((b * heads_) + h) * T * T)];
-    for (int64_t s = 0; s < T; ++s) {
-      const int64_t ts = b * T + s;
-      const float* q = &q_[size_t((ts * heads_ + h) * qk_)];
-      float* p = probs + s * T;
-      float max_score = -INFINITY;
-      for (int64_t t = 0; t <= s; ++t) {
-        const int64_t tt = b * T + t;
-        const float* k_nope = &kv_[size_t((tt * heads_ + h) * kv_dim)];
-        const float* k_pe = &kv_a_[size_t(tt * kv_a_dim + kv_rank_)];
-        float dot = 0.0f;
-        for (int64_t i = 0; i < nope_; ++i) dot += q[i] * k_nope[i];
-        for (int64_t i = 0; i < rope_dim_; ++i) dot += q[nope_ + i] * k_pe[i];
-        p[t] = dot * scale;
-        max_score = std::max(max_score, p[t]);
-      }
-      float sum = 0.0f;
-      for (int64_t t = 0; t <= s; ++t) sum += (p[t] = std::exp(p[t] - max_score));
-      for (int64_t t = 0; t <= s; ++t) p[t] /= sum;
-      for (int64_t t = s + 1; t < T; ++t) p[t] = 0.0f;  // causal mask
-      float* o = &o_[size_t((ts * heads_ + h) * v_dim_)];
-      for (int64_t i = 0; i < v_dim_; ++i) o[i] = 0.0f;
-      for (int64_t t = 0; t <= s; ++t) {
-        const float* v = &kv_[size_t(((b * T + t) * heads_ + h) * kv_dim + nope_)];
-        for (int64_t i = 0; i < v_dim_; ++i) o[i] += p[t] * v[i];
-      }
-    }
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t tt = b * T + t;
+    const float* qt = &q_[size_t((tt * heads_ + h) * qk_)];
+    const float* kvt = &kv_[size_t((tt * heads_ + h) * kv_dim)];
+    const float* k_pe = &kv_a_[size_t(tt * kv_a_dim + kv_rank_)];
+    std::copy(qt, qt + qk_, q + t * qk_);
+    std::copy(kvt, kvt + nope_, k + t * qk_);
+    std::copy(k_pe, k_pe + rope_dim_, k + t * qk_ + nope_);
+    std::copy(kvt + nope_, kvt + kv_dim, v + t * v_dim_);
   }
 }
 
-void MlaTrain::attention_backward(int64_t b) {
-  // Softmax attention backward: dV += Pᵀ dO; dP = dO Vᵀ; dS = P ∘ (dP − rowsum(P ∘ dP));
-  // dQ = scale · dS K; dK += scale · dSᵀ Q (Vaswani et al. 2017; FlashAttention-2 §2 notation).
-  const int64_t T = seq_len_, kv_dim = nope_ + v_dim_, kv_a_dim = kv_rank_ + rope_dim_;
+void MlaTrain::attention_forward(int64_t b, int64_t h) {
+  // S = softmax_scale · Q Kᵀ, causal softmax per row, O = P V   (all [T, ·] for this head).
+  const int64_t T = seq_len_;
   const float scale = rope_.softmax_scale;
-  for (int64_t h = 0; h < heads_; ++h) {
-    const float* probs = &probs_[size_t(((b * heads_) + h) * T * T)];
-    for (int64_t s = 0; s < T; ++s) {
-      const int64_t ts = b * T + s;
-      const float* p = probs + s * T;
-      const float* d_o = &d_o_[size_t((ts * heads_ + h) * v_dim_)];
-      float row = 0.0f;
-      for (int64_t t = 0; t <= s; ++t) {
-        const int64_t tt = b * T + t;
-        const float* v = &kv_[size_t((tt * heads_ + h) * kv_dim + nope_)];
-        float* dv = &dkv_[size_t((tt * heads_ + h) * kv_dim + nope_)];
-        float dot = 0.0f;
-        for (int64_t i = 0; i < v_dim_; ++i) {
-          dot += d_o[i] * v[i];
-          dv[i] += p[t] * d_o[i];
-        }
-        dp_[size_t(t)] = dot;
-        row += p[t] * dot;
-      }
-      const float* q = &q_[size_t((ts * heads_ + h) * qk_)];
-      float* dq = &dq_[size_t((ts * heads_ + h) * qk_)];
-      for (int64_t t = 0; t <= s; ++t) {
-        const float ds = p[t] * (dp_[size_t(t)] - row) * scale;
-        if (ds == 0.0f) continue;
-        const int64_t tt = b * T + t;
-        const float* k_nope = &kv_[size_t((tt * heads_ + h) * kv_dim)];
-        const float* k_pe = &kv_a_[size_t(tt * kv_a_dim + kv_rank_)];
-        float* dk_nope = &dkv_[size_t((tt * heads_ + h) * kv_dim)];
-        float* dk_pe = &dkv_a_[size_t(tt * kv_a_dim + kv_rank_)];
-        for (int64_t i = 0; i < nope_; ++i) {
-          dq[i] += ds * k_nope[i];
-          dk_nope[i] += ds * q[i];
-        }
-        for (int64_t i = 0; i < rope_dim_; ++i) {
-          dq[nope_ + i] += ds * k_pe[i];
-          dk_pe[i] += ds * q[nope_ + i];
-        }
-      }
-    }
+  thread_local HeadScratch w;
+  float* q = grown(w.q, T * qk_);
+  float* k = grown(w.k, T * qk_);
+  float* v = grown(w.v, T * v_dim_);
+  float* o = grown(w.o, T * v_dim_);
+  gather_head(b, h, q, k, v);
+  float* probs = &probs_[size_t(((b * heads_) + h) * T * T)];
+  kernels().linear(q, T, f32_matrix(k, T, qk_), probs);                        // [T, T]
+  for (int64_t s = 0; s < T; ++s) {
+    float* p = probs + s * T;
+    for (int64_t t = 0; t <= s; ++t) p[t] *= scale;
+    kernels().softmax(p, s + 1);
+    std::fill(p + s + 1, p + T, 0.0f);  // causal mask
+  }
+  kernels().linear_transposed(probs, T, f32_matrix(v, T, v_dim_), o);  // [T, v_head]
+  for (int64_t s = 0; s < T; ++s) {
+    std::copy(o + s * v_dim_, o + (s + 1) * v_dim_,
+              &o_[size_t(((b * T + s) * heads_ + h) * v_dim_)]);
+  }
+}
+
+void MlaTrain::attention_backward(int64_t b, int64_t h) {
+  // Softmax attention backward: dV = Pᵀ dO; dP = dO Vᵀ; dS = P ∘ (dP − rowsum(P ∘ dP));
+  // dQ = scale · dS K; dK = scale · dSᵀ Q (Vaswani et al. 2017; FlashAttention-2 §2 notation).
+  const int64_t T = seq_len_, kv_dim = nope_ + v_dim_;
+  const float scale = rope_.softmax_scale;
+  thread_local HeadScratch w;
+  float* q = grown(w.q, T * qk_);
+  float* k = grown(w.k, T * qk_);
+  float* v = grown(w.v, T * v_dim_);
+  float* d_o = grown(w.d_o, T * v_dim_);
+  float* dq = grown(w.dq, T * qk_);
+  float* dk = grown(w.dk, T * qk_);
+  float* dv = grown(w.dv, T * v_dim_);
+  float* dp = grown(w.dp, T * T);
+  float* ds = grown(w.ds, T * T);
+  float* tr = grown(w.t, T * T);
+  gather_head(b, h, q, k, v);
+  for (int64_t s = 0; s < T; ++s) {
+    const float* src = &d_o_[size_t(((b * T + s) * heads_ + h) * v_dim_)];
+    std::copy(src, src + v_dim_, d_o + s * v_dim_);
+  }
+  const float* probs = &probs_[size_t(((b * heads_) + h) * T * T)];
+  transpose(probs, T, T, tr);
+  kernels().linear_transposed(tr, T, f32_matrix(d_o, T, v_dim_), dv);          // dV [T, v]
+  kernels().linear(d_o, T, f32_matrix(v, T, v_dim_), dp);                      // dP [T, T]
+  for (int64_t s = 0; s < T; ++s) {
+    const float* p = probs + s * T;
+    const float* dps = dp + s * T;
+    float* dss = ds + s * T;
+    float row = 0.0f;
+    for (int64_t t = 0; t <= s; ++t) row += p[t] * dps[t];
+    for (int64_t t = 0; t <= s; ++t) dss[t] = p[t] * (dps[t] - row) * scale;
+    std::fill(dss + s + 1, dss + T, 0.0f);
+  }
+  kernels().linear_transposed(ds, T, f32_matrix(k, T, qk_), dq);               // dQ [T, qk]
+  transpose(ds, T, T, tr);
+  kernels().linear_transposed(tr, T, f32_matrix(q, T, qk_), dk);               // dK [T, qk]
+  // Every (token, head) slot of dq_, dkv_ and dk_pe_ belongs to exactly one task: plain writes.
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t tt = b * T + t;
+    std::copy(dq + t * qk_, dq + (t + 1) * qk_, &dq_[size_t((tt * heads_ + h) * qk_)]);
+    float* dkv = &dkv_[size_t((tt * heads_ + h) * kv_dim)];
+    std::copy(dk + t * qk_, dk + t * qk_ + nope_, dkv);
+    std::copy(dv + t * v_dim_, dv + (t + 1) * v_dim_, dkv + nope_);
+    std::copy(dk + t * qk_ + nope_, dk + (t + 1) * qk_,
+              &dk_pe_[size_t((tt * heads_ + h) * rope_dim_)]);
   }
 }
 
 void MlaTrain::backward(const float* dy, float* dx) {
   const int64_t kv_a_dim = kv_rank_ + rope_dim_;
   linear_backward(o_.data(), dy, n_, *p_.o_proj, d_o_.data(), false);          // dO [n, H*v]
-  std::fill(dq_.begin(), dq_.begin() + n_ * heads_ * qk_, 0.0f);
-  std::fill(dkv_.begin(), dkv_.begin() + n_ * heads_ * (nope_ + v_dim_), 0.0f);
-  std::fill(dkv_a_.begin(), dkv_a_.begin() + n_ * kv_a_dim, 0.0f);
-  for (int64_t b = 0; b < n_seq_; ++b) attention_backward(b);
-  for (int64_t t = 0; t < n_; ++t) {
-    const int64_t pos = t % seq_len_;
-    for (int64_t h = 0; h < heads_; ++h) {
-      rope_backward_inplace(&dq_[size_t((t * heads_ + h) * qk_ + nope_)], pos, rope_);
+  parallel_for(n_seq_ * heads_, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) attention_backward(i / heads_, i % heads_);
+  });
+  // k_pe is shared by the heads: its gradient is the sum of theirs, in head order. Then the
+  // inverse rotations; dkv_a[:, :kvr] starts at zero for the kv_a_layernorm backward below.
+  parallel_for_if(n_ * (heads_ + 1) * rope_dim_, n_, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t pos = t % seq_len_;
+      float* dkv_a = &dkv_a_[size_t(t * kv_a_dim)];
+      std::fill(dkv_a, dkv_a + kv_rank_, 0.0f);
+      float* dk_pe = dkv_a + kv_rank_;
+      const float* per_head = &dk_pe_[size_t(t * heads_ * rope_dim_)];
+      std::copy(per_head, per_head + rope_dim_, dk_pe);
+      for (int64_t h = 1; h < heads_; ++h) {
+        for (int64_t i = 0; i < rope_dim_; ++i) dk_pe[i] += per_head[h * rope_dim_ + i];
+      }
+      rope_cache_.rotate_back(dk_pe, pos);
+      for (int64_t h = 0; h < heads_; ++h) {
+        rope_cache_.rotate_back(&dq_[size_t((t * heads_ + h) * qk_ + nope_)], pos);
+      }
     }
-    rope_backward_inplace(&dkv_a_[size_t(t * kv_a_dim + kv_rank_)], pos, rope_);
-  }
+  });
   // [k_nope ; v] = kv_b_proj(c_n)  →  dc_n, then through kv_a_layernorm into dkv_a[:, :kvr].
   linear_backward(c_n_.data(), dkv_.data(), n_, *p_.kv_b_proj, dc_n_.data(), false);
-  for (int64_t t = 0; t < n_; ++t) {
-    rms_norm_backward_accum(&kv_a_[size_t(t * kv_a_dim)], &c_rstd_[size_t(t)],
-                            &dc_n_[size_t(t * kv_rank_)], 1, kv_rank_, *p_.kv_a_layernorm,
-                            &dkv_a_[size_t(t * kv_a_dim)]);
-  }
+  rms_norm_backward_accum(kv_a_.data(), c_rstd_.data(), dc_n_.data(), n_, kv_rank_,
+                          *p_.kv_a_layernorm, dkv_a_.data(), kv_a_dim);
   linear_backward(x_, dkv_a_.data(), n_, *p_.kv_a_proj_with_mqa, dx, true);
   if (p_.q_proj == nullptr) {
     linear_backward(q_a_n_.data(), dq_.data(), n_, *p_.q_b_proj, dq_a_n_.data(), false);

@@ -14,6 +14,7 @@
 
 #include "model/config.h"
 #include "model/rope.h"
+#include "train/ops.h"
 #include "train/params.h"
 
 namespace fathom {
@@ -44,11 +45,18 @@ class MlaTrain {
   void backward(const float* dy, float* dx);
 
  private:
-  void attention_forward(int64_t b);
-  void attention_backward(int64_t b);
+  // One (sequence, head) pair each: the pairs run in parallel, each with dense [T, T] products
+  // through the kernel table (the causal upper triangle is computed and masked: at T = 128 that
+  // costs less than scalar loops over the lower one).
+  void attention_forward(int64_t b, int64_t h);
+  void attention_backward(int64_t b, int64_t h);
+  // Copies head h of sequence b out of the interleaved activations: q [T, qk], k = [k_nope ;
+  // k_pe] [T, qk], v [T, v_head].
+  void gather_head(int64_t b, int64_t h, float* q, float* k, float* v) const;
 
   const ModelConfig& c_;
   const RopeTables& rope_;
+  train_ops::RopeCache rope_cache_;  // [max_seq_len] positions
   AttentionParams p_;
   int64_t max_tokens_, max_seq_len_;
   const float* x_ = nullptr;
@@ -62,8 +70,9 @@ class MlaTrain {
   std::vector<float> kv_;                      // [n, heads, nope + v_head]
   std::vector<float> probs_;                   // [n_seq, heads, seq_len, seq_len]
   std::vector<float> o_;                       // [n, heads * v_head]
-  // backward scratch
-  std::vector<float> d_o_, dq_, dkv_, dkv_a_, dc_n_, dq_a_n_, dq_a_, dp_;
+  // backward scratch; dk_pe_ [n, heads, rope] holds each head's share of the shared rope key's
+  // gradient, summed over heads in order after the parallel section
+  std::vector<float> d_o_, dq_, dkv_, dkv_a_, dc_n_, dq_a_n_, dq_a_, dk_pe_;
 };
 
 }  // namespace fathom

@@ -25,12 +25,12 @@ void mlp_forward(const MlpParams& p, const float* x, int64_t n, MlpActivations a
 }
 
 void mlp_backward(const MlpParams& p, const float* x, int64_t n, MlpActivations a,
-                  const float* dy, MlpScratch& s, float* dx, bool accumulate_dx) {
+                  const float* dy, MlpActivations d, float* dx, bool accumulate_dx) {
   if (n == 0) return;
-  linear_backward(a.h, dy, n, *p.down_proj, s.dh.data(), false);
-  swiglu_backward(a.g, a.u, s.dh.data(), n * p.width(), s.dg.data(), s.du.data());
-  linear_backward(x, s.dg.data(), n, *p.gate_proj, dx, accumulate_dx);
-  linear_backward(x, s.du.data(), n, *p.up_proj, dx, true);
+  linear_backward(a.h, dy, n, *p.down_proj, d.h, false);
+  swiglu_backward(a.g, a.u, d.h, n * p.width(), d.g, d.u);
+  linear_backward(x, d.g, n, *p.gate_proj, dx, accumulate_dx);
+  linear_backward(x, d.u, n, *p.up_proj, dx, true);
 }
 
 MlpTrain::MlpTrain(MlpParams params, int64_t max_tokens) : p_(params) {
@@ -48,7 +48,8 @@ void MlpTrain::forward(const float* x, int64_t n, float* y) {
 }
 
 void MlpTrain::backward(const float* dy, float* dx) {
-  mlp_backward(p_, x_, n_, {g_.data(), u_.data(), h_.data()}, dy, scratch_, dx, true);
+  mlp_backward(p_, x_, n_, {g_.data(), u_.data(), h_.data()}, dy, scratch_.rows(0, p_.width()),
+               dx, true);
 }
 
 }  // namespace fathom

@@ -28,16 +28,22 @@ struct MlpActivations {
   float* h = nullptr;
 };
 
-// Scratch the backward needs for n rows: dg, du, dh are [n, width].
+// Storage for the backward's dg, du, dh of up to `rows` rows; rows(first, width) views the rows
+// from `first` on as [·, width] (a MoE layer gives each expert its own rows).
 struct MlpScratch {
   std::vector<float> dg, du, dh;
   void reserve(int64_t rows, int64_t width);
+  MlpActivations rows(int64_t first, int64_t width) {
+    const auto o = size_t(first * width);
+    return {&dg[o], &du[o], &dh[o]};
+  }
 };
 
 void mlp_forward(const MlpParams& p, const float* x, int64_t n, MlpActivations a, float* y);
-// dx (+)= d(loss)/dx (accumulate_dx) ; parameter gradients accumulate.
+// dx (+)= d(loss)/dx (accumulate_dx) ; parameter gradients accumulate. `grads` receives dg, du
+// and dh ([n, width] each).
 void mlp_backward(const MlpParams& p, const float* x, int64_t n, MlpActivations a,
-                  const float* dy, MlpScratch& scratch, float* dx, bool accumulate_dx);
+                  const float* dy, MlpActivations grads, float* dx, bool accumulate_dx);
 
 // A dense FFN with its own activation storage (dense layers).
 class MlpTrain {

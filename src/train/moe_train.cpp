@@ -4,12 +4,26 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/error.h"
+#include "core/thread_pool.h"
 #include "model/moe_router.h"
 #include "train/ops.h"
 
 namespace fathom {
 
 using namespace train_ops;
+
+const char* balance_count_name(BalanceCount count) {
+  return count == BalanceCount::kRouted ? "routed" : "topk";
+}
+
+BalanceCount parse_balance_count(const std::string& name) {
+  if (name == "topk") return BalanceCount::kTopk;
+  if (name == "routed") return BalanceCount::kRouted;
+  fail(ErrorKind::kInvalidArgument,
+       "balance count '" + name + "': expected 'topk' (top-K of the unbiased scores, V3 eq. 18) "
+       "or 'routed' (the dispatched experts)");
+}
 
 MoeParams MoeParams::bind(ParamStore& s, const std::string& p) {
   const ModelConfig& c = s.config();
@@ -39,6 +53,9 @@ MoeTrain::MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_toke
   loads_.resize(size_t(experts_));
   token_of_.resize(nk);
   slot_of_.resize(nk);
+  assignment_of_.resize(nk);
+  order_.resize(size_t(experts_));
+  balance_p_.resize(size_t(experts_));
   offset_.resize(size_t(experts_ + 1));
   fill_.resize(size_t(experts_));
   xe_.resize(nk * size_t(hidden_));
@@ -63,12 +80,47 @@ MoeTrain::MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_toke
   scratch_.reserve(std::max(int64_t(nk), int64_t(n)), widest);
 }
 
-void MoeTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, double alpha, float* y) {
+void MoeTrain::assign_expert_bins() {
+  const int64_t E = experts_, bins = std::max<int64_t>(1, std::min<int64_t>(num_threads(), E));
+  bin_experts_.resize(size_t(E));
+  std::iota(bin_experts_.begin(), bin_experts_.end(), 0);
+  std::stable_sort(bin_experts_.begin(), bin_experts_.end(),
+                   [&](int32_t a, int32_t b) { return loads_[size_t(a)] > loads_[size_t(b)]; });
+  // The bin of each expert, then the experts grouped by bin (a counting sort).
+  bin_load_.assign(size_t(bins), 0);
+  bin_of_.resize(size_t(E));
+  for (int32_t e : bin_experts_) {
+    const auto b = size_t(std::min_element(bin_load_.begin(), bin_load_.end()) - bin_load_.begin());
+    bin_load_[b] += loads_[size_t(e)];
+    bin_of_[size_t(e)] = int32_t(b);
+  }
+  bin_offset_.assign(size_t(bins + 1), 0);
+  for (int64_t e = 0; e < E; ++e) ++bin_offset_[size_t(bin_of_[size_t(e)] + 1)];
+  for (int64_t b = 0; b < bins; ++b) bin_offset_[size_t(b + 1)] += bin_offset_[size_t(b)];
+  bin_fill_.assign(bin_offset_.begin(), bin_offset_.end() - 1);
+  for (int32_t e = 0; e < E; ++e) bin_experts_[size_t(bin_fill_[size_t(bin_of_[size_t(e)])]++)] = e;
+}
+
+template <typename F>
+void MoeTrain::for_each_expert(F&& f) {
+  const int64_t bins = int64_t(bin_offset_.size()) - 1;
+  parallel_for(bins, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t i = bin_offset_[size_t(b0)]; i < bin_offset_[size_t(b1)]; ++i) {
+      const int64_t e = bin_experts_[size_t(i)];
+      const int64_t a0 = offset_[size_t(e)], rows = offset_[size_t(e + 1)] - a0;
+      if (rows > 0) f(e, a0, rows);
+    }
+  });
+}
+
+void MoeTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, const BalanceLoss& balance,
+                       float* y) {
   x_ = x;
   n_seq_ = n_seq;
   seq_len_ = seq_len;
   n_ = n_seq * seq_len;
-  alpha_ = alpha;
+  alpha_ = balance.alpha;
+  const double alpha = balance.alpha;
   const int64_t E = experts_, K = top_k_;
 
   // Affinities s = sigmoid(x W_gᵀ) (V3 eq. 15) or softmax (V2), fp32.
@@ -113,44 +165,66 @@ void MoeTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, double al
       const int64_t a = fill_[size_t(chosen_[size_t(t * K + k)])]++;
       token_of_[size_t(a)] = int32_t(t);
       slot_of_[size_t(a)] = int32_t(k);
-      std::copy(x + t * hidden_, x + (t + 1) * hidden_, &xe_[size_t(a * hidden_)]);
+      assignment_of_[size_t(t * K + k)] = a;
     }
   }
-  std::fill(y, y + n_ * hidden_, 0.0f);
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t a0 = offset_[size_t(e)], rows = offset_[size_t(e + 1)] - a0;
-    if (rows == 0) continue;
-    mlp_forward(p_.experts[size_t(e)], &xe_[size_t(a0 * hidden_)], rows,
+  const int64_t d = hidden_;
+  parallel_for_if(n_ * K * d, n_ * K, 16, [&](int64_t a0, int64_t a1) {  // gather
+    for (int64_t a = a0; a < a1; ++a) {
+      const float* xt = x + int64_t(token_of_[size_t(a)]) * d;
+      std::copy(xt, xt + d, &xe_[size_t(a * d)]);
+    }
+  });
+  assign_expert_bins();
+  for_each_expert([&](int64_t e, int64_t a0, int64_t rows) {
+    mlp_forward(p_.experts[size_t(e)], &xe_[size_t(a0 * d)], rows,
                 {&ge_[size_t(a0 * width_)], &ue_[size_t(a0 * width_)], &he_[size_t(a0 * width_)]},
-                &ye_[size_t(a0 * hidden_)]);
-    for (int64_t a = a0; a < a0 + rows; ++a) {
-      const int64_t t = token_of_[size_t(a)];
-      const float w = combine_[size_t(t * K + slot_of_[size_t(a)])];
-      for (int64_t i = 0; i < hidden_; ++i) y[t * hidden_ + i] += w * ye_[size_t(a * hidden_ + i)];
-    }
-  }
+                &ye_[size_t(a0 * d)]);
+  });
   if (p_.shared_experts) {
     mlp_forward(*p_.shared_experts, x, n_, {shared_g_.data(), shared_u_.data(), shared_h_.data()},
                 shared_y_.data());
-    for (int64_t i = 0; i < n_ * hidden_; ++i) y[i] += shared_y_[size_t(i)];
   }
+  // Combine (eq. 12), one token per iteration: y_t = Σ_k g_k E_k(x_t) (+ shared(x_t)).
+  parallel_for_if(n_ * (K + 1) * d, n_, 8, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* yt = y + t * d;
+      std::fill(yt, yt + d, 0.0f);
+      for (int64_t k = 0; k < K; ++k) {
+        const float w = combine_[size_t(t * K + k)];
+        const float* ye = &ye_[size_t(assignment_of_[size_t(t * K + k)] * d)];
+        for (int64_t i = 0; i < d; ++i) yt[i] += w * ye[i];
+      }
+      if (p_.shared_experts) {
+        const float* ys = &shared_y_[size_t(t * d)];
+        for (int64_t i = 0; i < d; ++i) yt[i] += ys[i];
+      }
+    }
+  });
 
   // Complementary sequence-wise balance loss (V3 eqs. 17-20), per sequence of T tokens:
   //   f_i = N_r/(K_r T) · #{t : s_{i,t} ∈ TopK_r(s_{·,t})}   (unbiased s, all experts, no groups:
-  //   the formula as written, and Megatron-LM's compute_routing_scores_for_aux_loss)
+  //   the formula as written, and Megatron-LM's compute_routing_scores_for_aux_loss; or, with
+  //   BalanceCount::kRouted, #{t : token t dispatched to expert i})
   //   P_i = (1/T) Σ_t s_{i,t} / Σ_j s_{j,t};   L_Bal = α Σ_i f_i P_i;  reported: mean over seqs.
   balance_ = 0.0;
-  std::vector<int32_t> order(static_cast<size_t>(E));
+  std::vector<int32_t>& order = order_;
+  std::vector<double>& P = balance_p_;
   for (int64_t b = 0; b < n_seq_; ++b) {
     float* f = &balance_f_[size_t(b * E)];
     std::fill(f, f + E, 0.0f);
-    std::vector<double> P(size_t(E), 0.0);
+    std::fill(P.begin(), P.end(), 0.0);
     for (int64_t t = b * seq_len_; t < (b + 1) * seq_len_; ++t) {
       const float* s = &s_[size_t(t * E)];
-      std::iota(order.begin(), order.end(), 0);
-      std::partial_sort(order.begin(), order.begin() + K, order.end(),
-                        [&](int32_t i, int32_t j) { return s[i] > s[j] || (s[i] == s[j] && i < j); });
-      for (int64_t k = 0; k < K; ++k) f[order[size_t(k)]] += 1.0f;
+      if (balance.count == BalanceCount::kRouted) {
+        for (int64_t k = 0; k < K; ++k) f[chosen_[size_t(t * K + k)]] += 1.0f;
+      } else {
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t i, int32_t j) {
+          return s[i] > s[j] || (s[i] == s[j] && i < j);
+        });
+        for (int64_t k = 0; k < K; ++k) f[order[size_t(k)]] += 1.0f;
+      }
       double sum = 0.0;
       for (int64_t e = 0; e < E; ++e) sum += s[e];
       for (int64_t e = 0; e < E; ++e) P[size_t(e)] += s[e] / sum;
@@ -168,31 +242,40 @@ void MoeTrain::backward(const float* dy, float* dx) {
   const int64_t E = experts_, K = top_k_;
   if (p_.shared_experts) {
     mlp_backward(*p_.shared_experts, x_, n_, {shared_g_.data(), shared_u_.data(), shared_h_.data()},
-                 dy, scratch_, dx, true);
+                 dy, scratch_.rows(0, p_.shared_experts->width()), dx, true);
   }
   // Routed experts: y_t = Σ_k g_k · E_k(x_t)  →  dE_k = g_k · dy_t,  dg_k = dy_t · E_k(x_t).
-  for (int64_t a = 0; a < n_ * K; ++a) {
-    const int64_t t = token_of_[size_t(a)], k = slot_of_[size_t(a)];
-    const float w = combine_[size_t(t * K + k)];
-    const float* yt = dy + t * hidden_;
-    float dot = 0.0f;
-    for (int64_t i = 0; i < hidden_; ++i) {
-      dye_[size_t(a * hidden_ + i)] = w * yt[i];
-      dot += yt[i] * ye_[size_t(a * hidden_ + i)];
+  const int64_t d = hidden_;
+  parallel_for_if(n_ * K * d * 2, n_ * K, 16, [&](int64_t a0, int64_t a1) {
+    for (int64_t a = a0; a < a1; ++a) {
+      const int64_t t = token_of_[size_t(a)], k = slot_of_[size_t(a)];
+      const float w = combine_[size_t(t * K + k)];
+      const float* yt = dy + t * d;
+      const float* ye = &ye_[size_t(a * d)];
+      float* dye = &dye_[size_t(a * d)];
+      float dot = 0.0f;
+      for (int64_t i = 0; i < d; ++i) {
+        dye[i] = w * yt[i];
+        dot += yt[i] * ye[i];
+      }
+      dcombine_[size_t(t * K + k)] = dot;
     }
-    dcombine_[size_t(t * K + k)] = dot;
-  }
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t a0 = offset_[size_t(e)], rows = offset_[size_t(e + 1)] - a0;
-    if (rows == 0) continue;
-    mlp_backward(p_.experts[size_t(e)], &xe_[size_t(a0 * hidden_)], rows,
+  });
+  // Each expert's parameter gradients are its own: experts run in parallel without races.
+  for_each_expert([&](int64_t e, int64_t a0, int64_t rows) {
+    mlp_backward(p_.experts[size_t(e)], &xe_[size_t(a0 * d)], rows,
                  {&ge_[size_t(a0 * width_)], &ue_[size_t(a0 * width_)], &he_[size_t(a0 * width_)]},
-                 &dye_[size_t(a0 * hidden_)], scratch_, &dxe_[size_t(a0 * hidden_)], false);
-    for (int64_t a = a0; a < a0 + rows; ++a) {
-      const int64_t t = token_of_[size_t(a)];
-      for (int64_t i = 0; i < hidden_; ++i) dx[t * hidden_ + i] += dxe_[size_t(a * hidden_ + i)];
+                 &dye_[size_t(a0 * d)], scratch_.rows(a0, width_), &dxe_[size_t(a0 * d)], false);
+  });
+  parallel_for_if(n_ * K * d, n_, 8, [&](int64_t t0, int64_t t1) {  // scatter back, per token
+    for (int64_t t = t0; t < t1; ++t) {
+      float* dxt = dx + t * d;
+      for (int64_t k = 0; k < K; ++k) {
+        const float* dxe = &dxe_[size_t(assignment_of_[size_t(t * K + k)] * d)];
+        for (int64_t i = 0; i < d; ++i) dxt[i] += dxe[i];
+      }
     }
-  }
+  });
   // Combine weights → affinities of the selected experts.
   std::fill(ds_.begin(), ds_.begin() + n_ * E, 0.0f);
   const bool normalise = c_.norm_topk_prob && K > 1;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "model/config.h"
@@ -19,6 +20,21 @@
 #include "train/params.h"
 
 namespace fathom {
+
+// Which experts f_i of the balance loss counts for a token (oracle README "Balance loss"):
+// kTopk, the top-K_r of the unbiased affinities over all experts (V3 eq. 18 as written, and
+// Megatron-LM); kRouted, the experts the token is dispatched to (biased scores under the group
+// limit, what HF V2's seq_aux code counts).
+enum class BalanceCount { kTopk, kRouted };
+const char* balance_count_name(BalanceCount count);  // "topk" | "routed"
+// Throws Error(kInvalidArgument) naming the expected values.
+BalanceCount parse_balance_count(const std::string& name);
+
+// The complementary sequence-wise balance loss of one MoE layer: weight α (0: off) and f_i's count.
+struct BalanceLoss {
+  double alpha = 0.0;
+  BalanceCount count = BalanceCount::kTopk;
+};
 
 struct MoeParams {
   Param* gate = nullptr;                  // router [n_routed_experts, hidden]
@@ -32,10 +48,11 @@ class MoeTrain {
  public:
   MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_tokens);
 
-  // x, y: [n_seq * seq_len, hidden]; x kept alive until backward(). `alpha` weights the balance
+  // x, y: [n_seq * seq_len, hidden]; x kept alive until backward(). `balance` sets the balance
   // loss, whose value (mean over the n_seq sequences of L_Bal, V3 eq. 17) balance_loss() returns
   // and whose gradient backward() adds.
-  void forward(const float* x, int64_t n_seq, int64_t seq_len, double alpha, float* y);
+  void forward(const float* x, int64_t n_seq, int64_t seq_len, const BalanceLoss& balance,
+               float* y);
   void backward(const float* dy, float* dx);  // dx += ...
 
   double balance_loss() const { return balance_; }
@@ -58,7 +75,18 @@ class MoeTrain {
   // dispatch, grouped by expert: assignment a = (token_of_[a], slot_of_[a]); expert e owns
   // assignments offset_[e] .. offset_[e+1]-1
   std::vector<int32_t> token_of_, slot_of_;
+  std::vector<int64_t> assignment_of_;    // [n, K]: the inverse, (t, k) -> a
   std::vector<int64_t> offset_, fill_;
+  std::vector<int32_t> order_;            // [E] balance-loss top-k scratch
+  std::vector<double> balance_p_;         // [E] P_i of one sequence
+  // Experts split into one bin per thread, heaviest first into the lightest bin (LPT), so each
+  // thread runs whole experts: bin b holds bin_experts_[bin_offset_[b] .. bin_offset_[b+1]-1].
+  std::vector<int32_t> bin_experts_, bin_of_;
+  std::vector<int64_t> bin_offset_, bin_load_, bin_fill_;
+  void assign_expert_bins();
+  // f(e, a0, rows) for every expert with rows, bins in parallel.
+  template <typename F>
+  void for_each_expert(F&& f);
   std::vector<float> xe_, ge_, ue_, he_, ye_;   // [n*K, hidden|width] packed expert rows
   std::vector<float> shared_g_, shared_u_, shared_h_, shared_y_;
   // backward scratch

@@ -2,15 +2,41 @@
 // llm.c's style: plain arrays, explicit sizes, the forward saves nothing (the caller keeps what
 // the backward needs), backward functions ACCUMULATE into parameter gradients and (where named
 // `d*_accum`) into input gradients, so residual branches and tied weights just add up.
-// Matmuls go through the kernel table (fp32 accumulation).
+// Matmuls go through the kernel table (fp32 accumulation); the other ops split large inputs
+// across the thread pool (core/thread_pool.h) so that every output element is computed by one
+// thread in a fixed order: results do not depend on the thread count.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "core/thread_pool.h"
 #include "model/rope.h"
 #include "train/params.h"
 
 namespace fathom::train_ops {
+
+// Below this many elements of work an op runs on the calling thread: waking the pool costs about
+// a microsecond, roughly the time of 10^4 simple float operations.
+constexpr int64_t kMinParallelElements = int64_t(1) << 14;
+
+// parallel_for(n, grain, f) when `work` (elements touched) is worth waking the pool for, else
+// f(0, n) inline.
+template <typename F>
+void parallel_for_if(int64_t work, int64_t n, int64_t grain, F&& f) {
+  if (work < kMinParallelElements) {
+    if (n > 0) f(int64_t(0), n);
+    return;
+  }
+  parallel_for(n, grain, f);
+}
+
+// y[i] += x[i]
+void add_inplace(float* y, const float* x, int64_t count);
+// y[i] = a[i] + b[i]
+void add(const float* a, const float* b, int64_t count, float* y);
+// at[c, r] = a[r, c] for a [rows, cols]
+void transpose(const float* a, int64_t rows, int64_t cols, float* at);
 
 // y[n, out] = x[n, in] · Wᵀ
 void linear_forward(const float* x, int64_t n, const Param& w, float* y);
@@ -19,12 +45,14 @@ void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float
                      bool accumulate_dx);
 
 // RMSNorm (Zhang & Sennrich 2019): y = x · r · w with r = (mean(x²) + eps)^-1/2, per row of
-// width d. rstd[n] receives r (saved for the backward).
+// width d. rstd[n] receives r (saved for the backward). Rows of x start x_stride floats apart
+// (0: d, contiguous); y is contiguous [n, d].
 void rms_norm_forward(const float* x, int64_t n, int64_t d, const Param& w, float eps, float* y,
-                      float* rstd);
-// dw += Σ_rows dy·x·r;  dx += r·(dy·w) − x·r³/d · Σ_j dy_j w_j x_j.
+                      float* rstd, int64_t x_stride = 0);
+// dw += Σ_rows dy·x·r;  dx += r·(dy·w) − x·r³/d · Σ_j dy_j w_j x_j.  dy is contiguous [n, d];
+// x and dx rows are x_stride floats apart (0: d).
 void rms_norm_backward_accum(const float* x, const float* rstd, const float* dy, int64_t n,
-                             int64_t d, Param& w, float* dx);
+                             int64_t d, Param& w, float* dx, int64_t x_stride = 0);
 
 // SwiGLU (Shazeer 2020): h = silu(g) · u, silu(g) = g·σ(g).
 void swiglu_forward(const float* g, const float* u, int64_t count, float* h);
@@ -35,6 +63,19 @@ void swiglu_backward(const float* g, const float* u, const float* dh, int64_t co
 // Interleaved RoPE at position pos (model/rope.h): y = c·R(pos)·x on adjacent pairs. The
 // backward of a scaled rotation is the scaled inverse rotation: dx = c·R(−pos)·dy (in place).
 void rope_backward_inplace(float* dy, int64_t pos, const RopeTables& rope);
+
+// cos/sin of every position's rope angles, computed once with apply_rope_interleaved's
+// arithmetic (double phase, then the float rounding of c·cos and c·sin), so the table-driven
+// rotations below give the same floats without a cos/sin per call.
+struct RopeCache {
+  int64_t pairs = 0;
+  std::vector<float> cos, sin;  // [positions, pairs]
+  RopeCache(const RopeTables& rope, int64_t positions);
+  // x ← c·R(pos)·x  (apply_rope_interleaved)
+  void rotate(float* x, int64_t pos) const;
+  // dy ← c·R(−pos)·dy  (rope_backward_inplace)
+  void rotate_back(float* dy, int64_t pos) const;
+};
 
 // Mean cross entropy over n rows of logits[n, vocab] against targets[n]; returns Σ −log p
 // (caller divides). dlogits = scale · (softmax − onehot) (overwrites logits' gradient buffer).

@@ -1,6 +1,7 @@
 // AdamW with decoupled weight decay (Loshchilov & Hutter 2019, torch.optim.AdamW arithmetic),
 // global-norm gradient clipping, a warmup + cosine learning-rate schedule, and the DeepSeek-V3
-// auxiliary-loss-free bias update. Moments are fp32; the arithmetic of one update is double.
+// auxiliary-loss-free bias update. Moments and the update arithmetic are fp32, as torch.optim.AdamW
+// computes them for fp32 parameters; the parameter is written from a double decay-and-subtract.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,15 @@ struct AdamWOptions {
   double eps = 1e-8;
   double weight_decay = 0.1;  // V3 report §4.2; applied to Param::decay tensors only
 };
+
+// Throws Error(kInvalidArgument) naming the setting for what torch.optim.AdamW rejects (lr < 0,
+// betas outside [0, 1), eps or weight_decay < 0, non-finite values) and also for eps = 0, which
+// makes an element whose gradient has always been zero 0/0.
+void validate(const AdamWOptions& options);
+// The same for a positive, finite setting (clipping thresholds) and a non-negative one (loss
+// weights, the bias update speed); `name` is how the message refers to it.
+void require_positive(double value, const char* name);
+void require_non_negative(double value, const char* name);
 
 // Global L2 norm over every trainable gradient (tied tensors once), in double.
 double global_grad_norm(const ParamStore& store);

@@ -1,5 +1,6 @@
 #include "train/params.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "io/checkpoint.h"
 #include "io/safetensors_writer.h"
 #include "kernels/kernels.h"
@@ -223,8 +225,27 @@ std::vector<const Param*> ParamStore::all() const {
   return out;
 }
 
+std::vector<ParamChunk> param_chunks(const std::vector<int64_t>& sizes, int64_t block) {
+  std::vector<ParamChunk> chunks;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    for (int64_t b = 0; b < sizes[k]; b += block)
+      chunks.push_back({k, b, std::min(sizes[k], b + block)});
+  }
+  return chunks;
+}
+
 void ParamStore::zero_grads() {
-  for (auto& p : params_) std::fill(p->grad.begin(), p->grad.end(), 0.0f);
+  const std::vector<Param*> params = all();
+  std::vector<int64_t> sizes;
+  for (const Param* p : params) sizes.push_back(p->numel());
+  const std::vector<ParamChunk> chunks = param_chunks(sizes, 1 << 16);
+  parallel_for(int64_t(chunks.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const ParamChunk& k = chunks[size_t(c)];
+      std::fill(params[k.index]->grad.begin() + k.begin, params[k.index]->grad.begin() + k.end,
+                0.0f);
+    }
+  });
 }
 
 void ParamStore::save_checkpoint(const std::string& dir) const {

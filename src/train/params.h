@@ -69,6 +69,16 @@ class ParamStore {
   std::map<std::string, std::string> tied_;
 };
 
+// Pieces of at most `block` elements of tensors of the given sizes, in order: the work units of
+// the threaded whole-model loops (AdamW, the gradient norm, zeroing), one parallel_for over all
+// of them rather than one per tensor. Fixed by the shapes alone, so per-piece partial results
+// combine in the same order for any thread count.
+struct ParamChunk {
+  size_t index;  // into sizes
+  int64_t begin, end;
+};
+std::vector<ParamChunk> param_chunks(const std::vector<int64_t>& sizes, int64_t block);
+
 // The tensor names a config calls for (HF layout), with shapes, in a fixed order.
 std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const ModelConfig& c);
 

@@ -1,6 +1,9 @@
 #include "train/train_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
 
 #include "core/error.h"
 #include "train/ops.h"
@@ -8,6 +11,16 @@
 namespace fathom {
 
 using namespace train_ops;
+
+void validate(const LossWeights& w) {
+  for (const auto& [value, name] :
+       {std::pair{w.lambda_mtp, "lambda_mtp"}, std::pair{w.alpha, "alpha"}}) {
+    if (!(std::isfinite(value) && value >= 0)) {
+      fail(ErrorKind::kInvalidArgument,
+           std::string(name) + " = " + std::to_string(value) + ": expected a finite value >= 0");
+    }
+  }
+}
 
 TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len)
     : store_(store), c_(store.config()), rope_(make_rope_tables(store.config())), batch_(batch),
@@ -58,25 +71,28 @@ TrainModel::~TrainModel() = default;
 void TrainModel::embed(const Param& table, const int32_t* ids, int64_t stride, int64_t offset,
                        int64_t n_seq, int64_t len, float* out) const {
   const int64_t d = c_.hidden_size;
-  for (int64_t b = 0; b < n_seq; ++b) {
-    for (int64_t i = 0; i < len; ++i) {
-      const int64_t id = ids[b * stride + offset + i];
-      std::copy(&table.value[size_t(id * d)], &table.value[size_t((id + 1) * d)],
-                out + (b * len + i) * d);
+  parallel_for_if(n_seq * len * d, n_seq * len, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t id = ids[(r / len) * stride + offset + r % len];
+      std::copy(&table.value[size_t(id * d)], &table.value[size_t((id + 1) * d)], out + r * d);
     }
-  }
+  });
 }
 
 void TrainModel::embed_backward(Param& table, const int32_t* ids, int64_t stride, int64_t offset,
                                 int64_t n_seq, int64_t len, const float* d_out) const {
+  // Rows of the table repeat across tokens: split by column so each element's sum runs in token
+  // order on one thread.
   const int64_t d = c_.hidden_size;
-  for (int64_t b = 0; b < n_seq; ++b) {
-    for (int64_t i = 0; i < len; ++i) {
-      float* g = &table.grad[size_t(int64_t(ids[b * stride + offset + i]) * d)];
-      const float* src = d_out + (b * len + i) * d;
-      for (int64_t j = 0; j < d; ++j) g[j] += src[j];
+  parallel_for_if(n_seq * len * d, d, 64, [&](int64_t c0, int64_t c1) {
+    for (int64_t b = 0; b < n_seq; ++b) {
+      for (int64_t i = 0; i < len; ++i) {
+        float* g = &table.grad[size_t(int64_t(ids[b * stride + offset + i]) * d)];
+        const float* src = d_out + (b * len + i) * d;
+        for (int64_t j = c0; j < c1; ++j) g[j] += src[j];
+      }
     }
-  }
+  });
 }
 
 StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
@@ -98,10 +114,13 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
   const float eps = float(c_.rms_norm_eps);
   StepLosses out;
 
+  const BalanceLoss balance{weights.alpha, weights.balance_count};
+  const BalanceLoss mtp_balance{weights.mtp_balance ? weights.alpha : 0.0, weights.balance_count};
+
   // ---- main model forward ----
   embed(*embed_tokens_, ids.data(), stride, 0, n_seq, T, h_[0].data());       // [n, d]
   for (size_t l = 0; l < blocks_.size(); ++l) {
-    blocks_[l]->forward(h_[l].data(), n_seq, T, weights.alpha, h_[l + 1].data());
+    blocks_[l]->forward(h_[l].data(), n_seq, T, balance, h_[l + 1].data());
   }
   rms_norm_forward(h_.back().data(), n, d, *norm_, eps, hn_.data(), norm_rstd_.data());
   linear_forward(hn_.data(), n, *lm_head_, logits_.data());                    // [n, V]
@@ -127,7 +146,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
       std::copy(&m_hh_[size_t(r * d)], &m_hh_[size_t((r + 1) * d)], &m_cat_[size_t(r * 2 * d + d)]);
     }
     linear_forward(m_cat_.data(), nm, *eh_proj_, m_x_.data());                 // [nm, d]
-    mtp_block_->forward(m_x_.data(), n_seq, Tm, weights.alpha, m_out_.data());
+    mtp_block_->forward(m_x_.data(), n_seq, Tm, mtp_balance, m_out_.data());
     rms_norm_forward(m_out_.data(), nm, d, *shared_head_norm_, eps, m_y_.data(), m_y_rstd_.data());
     linear_forward(m_y_.data(), nm, *lm_head_, m_logits_.data());              // tied head
     const double mtp = cross_entropy_forward_backward(
@@ -143,7 +162,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     out.balance += v;
   };
   for (const auto& block : blocks_) add_balance(*block);
-  if (mtp_block_) add_balance(*mtp_block_);
+  if (mtp_block_ && weights.mtp_balance) add_balance(*mtp_block_);
   out.total += out.balance;
   if (!backward) return out;
 
@@ -168,7 +187,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     rms_norm_backward_accum(m_hin_.data(), m_hh_rstd_.data(), m_dhh_.data(), nm, d, *hnorm_,
                             m_dhin_.data());
     for (int64_t b = 0; b < n_seq; ++b) {  // h_i feeds MTP row i: nothing is detached
-      for (int64_t j = 0; j < Tm * d; ++j) dhn_[size_t(b * T * d + j)] += m_dhin_[size_t(b * Tm * d + j)];
+      add_inplace(&dhn_[size_t(b * T * d)], &m_dhin_[size_t(b * Tm * d)], Tm * d);
     }
   }
   // ---- main backward ----

@@ -7,7 +7,8 @@
 //   main_ce = mean over B·T positions of −log softmax(logits)[target]
 //   mtp_ce  = mean over B·(T−1) rows: row i sees eh_proj([enorm(Emb(ids[i+1])) ; hnorm(h_i)])
 //             (h_i after model.norm, nothing detached) and predicts ids[i+2]
-//   balance = Σ over MoE layers (MTP layer included, unscaled) of mean over sequences of L_Bal
+//   balance = Σ over MoE layers (MTP layer included, unscaled, unless !mtp_balance) of mean over
+//             sequences of L_Bal
 //   total   = main_ce + λ·mtp_ce + balance
 #pragma once
 
@@ -26,7 +27,12 @@ namespace fathom {
 struct LossWeights {
   double lambda_mtp = 0.3;  // V3 report §4.2 (first 10T tokens)
   double alpha = 1e-4;      // V3 report §4.2, balance factor
+  BalanceCount balance_count = BalanceCount::kTopk;  // what f_i counts (moe_train.h)
+  bool mtp_balance = true;  // the MTP layer's MoE adds its own (unscaled) balance term
 };
+
+// Throws Error(kInvalidArgument) for a negative or non-finite lambda_mtp or alpha.
+void validate(const LossWeights& weights);
 
 struct StepLosses {
   double main_ce = 0.0;

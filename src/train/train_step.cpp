@@ -52,8 +52,16 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& j) {
 
 }  // namespace
 
+void validate(const TrainStepOptions& o) {
+  validate(o.loss);
+  validate(o.adamw);
+  require_non_negative(o.gamma, "gamma");
+  require_positive(o.max_grad_norm, "max_grad_norm");
+}
+
 void run_train_step(const std::string& model_dir, const std::string& batch_file,
                     const std::string& out_dir, const TrainStepOptions& o) {
+  validate(o);
   int64_t n_seq = 0, seq_len = 0;
   const std::vector<int32_t> ids = read_batch_file(batch_file, n_seq, seq_len);
   ParamStore store = ParamStore::load(model_dir);
@@ -77,8 +85,8 @@ void run_train_step(const std::string& model_dir, const std::string& batch_file,
   loss["total"] = losses.total;
   loss["lambda_mtp"] = o.loss.lambda_mtp;
   loss["alpha"] = o.loss.alpha;
-  loss["balance_count"] = "topk";
-  loss["mtp_balance"] = true;
+  loss["balance_count"] = balance_count_name(o.loss.balance_count);
+  loss["mtp_balance"] = o.loss.mtp_balance;
   nlohmann::json per_layer = nlohmann::json::object();
   for (const auto& [name, v] : losses.balance_per_layer) per_layer[name] = v;
   loss["balance_per_layer"] = per_layer;

@@ -18,6 +18,8 @@ struct TrainStepOptions {
   AdamWOptions adamw;
   double max_grad_norm = 1.0;
 };
+// Throws Error(kInvalidArgument) naming the first bad setting.
+void validate(const TrainStepOptions& options);
 
 // batch.txt: one line per sequence of T+1 whitespace-separated ids, all lines equally long.
 // Returns the ids row-major and sets n_seq / seq_len (T). Throws Error naming the line.

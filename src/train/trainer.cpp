@@ -51,7 +51,26 @@ double evaluate(TrainModel& model, const WindowSampler& val, const TrainRunOptio
 
 }  // namespace
 
+void validate(const TrainRunOptions& o) {
+  validate(o.loss);
+  validate(o.adamw);
+  require_non_negative(o.min_lr, "min_lr");
+  if (o.min_lr > o.adamw.lr) {
+    fail(ErrorKind::kInvalidArgument, "min_lr = " + std::to_string(o.min_lr) +
+                                          " exceeds the peak lr = " + std::to_string(o.adamw.lr));
+  }
+  require_non_negative(o.gamma, "gamma");
+  require_positive(o.max_grad_norm, "max_grad_norm");
+  if (o.steps < 1 || o.batch < 1 || o.seq_len < 2 || o.warmup_steps < 0) {
+    fail(ErrorKind::kInvalidArgument,
+         "steps " + std::to_string(o.steps) + ", batch " + std::to_string(o.batch) + ", seq_len " +
+             std::to_string(o.seq_len) + ", warmup " + std::to_string(o.warmup_steps) +
+             ": expected steps >= 1, batch >= 1, seq_len >= 2, warmup >= 0");
+  }
+}
+
 TrainRunResult run_training(const TrainRunOptions& o) {
+  validate(o);
   namespace fs = std::filesystem;
   const fs::path out(o.out_dir), ckpt = out / "checkpoint", opt_dir = out / "optimizer";
   fs::create_directories(out);

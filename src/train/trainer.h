@@ -42,6 +42,8 @@ struct TrainRunResult {
   double max_over_mean_load = 0.0;
 };
 
+// Throws Error(kInvalidArgument) naming the first bad setting.
+void validate(const TrainRunOptions& options);
 TrainRunResult run_training(const TrainRunOptions& options);
 
 }  // namespace fathom

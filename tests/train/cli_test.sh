@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of the training CLI (label e2e):
-#   fathom train-step  on the committed oracle case v3-tiny-train (alpha 1e-4 and 0.1): losses,
-#                      gradients, AdamW step and bias update judged by train_step_check
-#                      (compare_grads.py's rules), and the checker must fail a mismatched case;
+#   fathom train-step  on the committed oracle case v3-tiny-train (alpha 1e-4 and 0.1, and
+#                      non-default AdamW/balance/clipping options): losses, gradients, AdamW step
+#                      and bias update judged by train_step_check (compare_grads.py's rules), and
+#                      the checker must fail a mismatched case;
 #   fathom train       a few steps on a token file written here: loss.csv, loss.png, a checkpoint
 #                      that `fathom logits` loads, --resume continuing the step count;
 #   fathom tokenizer train
@@ -66,6 +67,16 @@ else
 fi
 "$fathom" train-step --model "$tiny" --batch "$tiny/oracle_train/batch.txt" --out "$work/ts01" --alpha 0.1 2>/dev/null &&
   "$check" "$golden/v3-tiny-train-alpha0.1/oracle_train" "$work/ts01" > "$work/check" && ok || bad "train-step --alpha 0.1 vs oracle: $(cat "$work/check")"
+# Non-default AdamW, balance and clipping options against an oracle case made with the same ones.
+opts=$golden/v3-tiny-train-options
+"$fathom" train-step --help | grep -q -- "--adam-eps" && ok || bad "train-step --help lacks --adam-eps"
+"$fathom" train-step --model "$tiny" --batch "$tiny/oracle_train/batch.txt" --out "$work/tsopt" --alpha 0.1 \
+    --balance-count routed --no-mtp-balance --gamma 0.005 --lr 0.002 --beta1 0.8 --beta2 0.99 --adam-eps 1e-6 \
+    --weight-decay 0.05 --max-grad-norm 5 2>/dev/null &&
+  "$check" "$opts/oracle_train" "$work/tsopt" > "$work/check" && ok || bad "train-step with options vs oracle: $(cat "$work/check")"
+expect_error "train-step beta1 out of range" "beta1 = 1" -- "$fathom" train-step --model "$tiny" --batch "$tiny/oracle_train/batch.txt" --out "$work/x" --beta1 1
+expect_error "train-step zero eps" "eps = 0" -- "$fathom" train-step --model "$tiny" --batch "$tiny/oracle_train/batch.txt" --out "$work/x" --adam-eps 0
+expect_error "train-step bad balance count" "balance count 'top'" -- "$fathom" train-step --model "$tiny" --batch "$tiny/oracle_train/batch.txt" --out "$work/x" --balance-count top
 expect_error "train-step missing batch" "nowhere.txt" -- "$fathom" train-step --model "$tiny" --batch "$work/nowhere.txt" --out "$work/x"
 echo "0 1 2 999" > "$work/big_id.txt"
 expect_error "train-step id outside vocab" "999" -- "$fathom" train-step --model "$tiny" --batch "$work/big_id.txt" --out "$work/x"
@@ -92,6 +103,7 @@ if "${train[@]}" --steps 4 > "$work/out" 2> "$work/err"; then
 else
   bad "train failed: $(cat "$work/err")"
 fi
+expect_error "train beta2 out of range" "beta2 = 1.5" -- "${train[@]}" --steps 1 --beta2 1.5
 expect_error "train missing data" "nowhere.bin" -- "$fathom" train --config "$tiny/config.json" --data "$work/nowhere.bin" --out "$work/r2" --steps 1
 write_tokens "$work/wide.bin" 3000 1000
 expect_error "train id outside vocab" "outside the model's vocabulary" -- "$fathom" train --config "$tiny/config.json" --data "$work/wide.bin" --out "$work/r3" --steps 1

@@ -6,11 +6,14 @@
 // the size of a wrong factor, sign or missing path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <utility>
 
+#include "core/thread_pool.h"
 #include "model/config.h"
 #include "model/rope.h"
 #include "test_util.h"
@@ -76,6 +79,57 @@ TEST(FiniteDifference, Linear) {
   expect_matches_fd(x, dx, f, "dx");
   const auto dw = w.grad;
   expect_matches_fd(w.value, dw, f, "dW");
+}
+
+// The threaded paths (transposed forward from 48 rows on, both dW orders, 4x4 transposes with
+// ragged edges) against a double-precision reference on shapes larger than the FD checks use.
+TEST(Ops, LinearMatchesReferenceOnEveryPath) {
+  struct Shape {
+    int64_t n, out, in;
+  };
+  for (const Shape s : {Shape{50, 37, 21}, Shape{67, 13, 90}, Shape{130, 70, 64}, Shape{5, 9, 7}}) {
+    Param w = make_param({s.out, s.in}, 20, 0.3f);
+    const auto x = random_vector(size_t(s.n * s.in), 21),
+               dy = random_vector(size_t(s.n * s.out), 22);
+    std::vector<float> y(size_t(s.n * s.out)), dx(size_t(s.n * s.in), 1.0f);
+    linear_forward(x.data(), s.n, w, y.data());
+    linear_backward(x.data(), dy.data(), s.n, w, dx.data(), true);
+    double worst = 0.0;
+    for (int64_t t = 0; t < s.n; ++t) {
+      for (int64_t o = 0; o < s.out; ++o) {
+        double want = 0.0;
+        for (int64_t i = 0; i < s.in; ++i)
+          want += double(x[size_t(t * s.in + i)]) * w.value[size_t(o * s.in + i)];
+        worst = std::max(worst, std::fabs(y[size_t(t * s.out + o)] - want));
+      }
+      for (int64_t i = 0; i < s.in; ++i) {
+        double want = 1.0;  // accumulated onto the initial 1
+        for (int64_t o = 0; o < s.out; ++o)
+          want += double(dy[size_t(t * s.out + o)]) * w.value[size_t(o * s.in + i)];
+        worst = std::max(worst, std::fabs(dx[size_t(t * s.in + i)] - want));
+      }
+    }
+    for (int64_t o = 0; o < s.out; ++o) {
+      for (int64_t i = 0; i < s.in; ++i) {
+        double want = 0.0;
+        for (int64_t t = 0; t < s.n; ++t)
+          want += double(dy[size_t(t * s.out + o)]) * x[size_t(t * s.in + i)];
+        worst = std::max(worst, std::fabs(w.grad[size_t(o * s.in + i)] - want));
+      }
+    }
+    EXPECT_LT(worst, 1e-4) << s.n << " x " << s.out << " x " << s.in;
+  }
+  for (const auto& [rows, cols] :
+       {std::pair<int64_t, int64_t>{1, 1}, {7, 5}, {33, 70}, {64, 128}}) {
+    const auto a = random_vector(size_t(rows * cols), 23);
+    std::vector<float> at(a.size());
+    transpose(a.data(), rows, cols, at.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        ASSERT_EQ(at[size_t(c * rows + r)], a[size_t(r * cols + c)]) << rows << " x " << cols;
+      }
+    }
+  }
 }
 
 TEST(FiniteDifference, RmsNorm) {
@@ -219,6 +273,42 @@ void check_model_gradients(bool v2_style) {
 }
 
 TEST(FiniteDifference, WholeModelV3WithMtp) { check_model_gradients(false); }
+
+// Every threaded op splits its work so that each output is computed by one thread in a fixed
+// order: gradients and losses are bit-identical for any thread count.
+TEST(Ops, TrainingStepDoesNotDependOnThreadCount) {
+  // The tiny config widened so that 160 rows cross every op's threading threshold.
+  auto j = nlohmann::json::parse(testing::read_file(
+      testing::source_path("tests/golden_train/v3-tiny-train/config.json")));
+  j["hidden_size"] = 128;
+  j["intermediate_size"] = 256;
+  j["moe_intermediate_size"] = 64;
+  const std::string text = j.dump();
+  const ModelConfig c = parse_model_config(text, "config.json");
+  const int64_t B = 4, T = 40;
+  std::vector<int32_t> ids(size_t(B * (T + 1)));
+  std::mt19937 rng(4);
+  for (auto& id : ids) id = int32_t(rng() % uint32_t(c.vocab_size));
+  LossWeights w;
+  w.alpha = 0.1;
+  const int saved_threads = num_threads();
+  std::vector<std::vector<float>> grads[2];
+  double totals[2] = {};
+  for (int run = 0; run < 2; ++run) {
+    set_num_threads(run == 0 ? 1 : 3);
+    ParamStore store = ParamStore::init(c, text, 5);
+    TrainModel model(store, B, T);
+    store.zero_grads();
+    totals[run] = model.run(ids, B, w, true).total;
+    for (const Param* p : store.all()) grads[run].push_back(p->grad);
+  }
+  set_num_threads(saved_threads);
+  EXPECT_EQ(totals[0], totals[1]);
+  ASSERT_EQ(grads[0].size(), grads[1].size());
+  for (size_t i = 0; i < grads[0].size(); ++i)
+    EXPECT_EQ(grads[0][i], grads[1][i]) << "tensor " << i;
+}
+
 TEST(FiniteDifference, WholeModelV2Style) { check_model_gradients(true); }
 
 }  // namespace

@@ -33,11 +33,22 @@ class GoldenTrainTest : public ::testing::TestWithParam<GoldenTrainCase> {};
 TEST_P(GoldenTrainTest, OneStepMatchesOracle) {
   const GoldenTrainCase c = GetParam();
   const std::string oracle = golden_train(std::string(c.name) + "/oracle_train");
+  // Every setting the oracle case was made with: loss weights and balance convention
+  // (loss.json), AdamW (meta.json), the bias update speed (bias_update.json).
   const auto loss = testing::read_json_file(oracle + "/loss.json");
+  const auto adamw = testing::read_json_file(oracle + "/meta.json")["adamw"];
   TrainStepOptions o;
   o.loss.alpha = loss["alpha"].get<double>();
   o.loss.lambda_mtp = loss["lambda_mtp"].get<double>();
+  o.loss.balance_count = parse_balance_count(loss["balance_count"].get<std::string>());
+  o.loss.mtp_balance = loss["mtp_balance"].get<bool>();
   o.max_grad_norm = loss["max_grad_norm"].get<double>();
+  o.adamw.lr = adamw["lr"].get<double>();
+  o.adamw.beta1 = adamw["beta1"].get<double>();
+  o.adamw.beta2 = adamw["beta2"].get<double>();
+  o.adamw.eps = adamw["eps"].get<double>();
+  o.adamw.weight_decay = adamw["weight_decay"].get<double>();
+  o.gamma = testing::read_json_file(oracle + "/bias_update.json")["gamma"].get<double>();
   TempDir out;
   run_train_step(golden_train(c.model_dir), oracle + "/batch.txt", out.path(), o);
 
@@ -46,23 +57,26 @@ TEST_P(GoldenTrainTest, OneStepMatchesOracle) {
   EXPECT_GT(grads.compared, 20);
   const auto losses = testing::compare_losses(oracle, out.file("loss.json"));
   EXPECT_TRUE(losses.pass) << describe(losses);
-  const auto adamw = testing::compare_adamw(oracle, out.file("adamw_step"));
-  EXPECT_TRUE(adamw.pass) << describe(adamw);
+  const auto adamw_step = testing::compare_adamw(oracle, out.file("adamw_step"));
+  EXPECT_TRUE(adamw_step.pass) << describe(adamw_step);
   const auto bias = testing::compare_bias_update(oracle, out.file("bias_update.json"));
   EXPECT_TRUE(bias.pass) << describe(bias);
   std::printf("%s: worst grad rel %.3e (%s), worst loss rel %.3e, AdamW max |a-e| %.3e\n", c.name,
-              grads.worst, grads.worst_name.c_str(), losses.worst, adamw.worst);
+              grads.worst, grads.worst_name.c_str(), losses.worst, adamw_step.worst);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenTrainTest,
-                         ::testing::Values(GoldenTrainCase{"v3-tiny-train", "v3-tiny-train"},
-                                           GoldenTrainCase{"v3-tiny-train-alpha0.1", "v3-tiny-train"},
-                                           GoldenTrainCase{"dense", "dense"}),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param.name;
-                           for (char& ch : n) ch = std::isalnum(uint8_t(ch)) ? ch : '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Cases, GoldenTrainTest,
+    ::testing::Values(GoldenTrainCase{"v3-tiny-train", "v3-tiny-train"},
+                      GoldenTrainCase{"v3-tiny-train-alpha0.1", "v3-tiny-train"},
+                      // non-default AdamW, balance and clipping settings
+                      GoldenTrainCase{"v3-tiny-train-options", "v3-tiny-train"},
+                      GoldenTrainCase{"dense", "dense"}),
+    [](const auto& param_info) {
+      std::string n = param_info.param.name;
+      for (char& ch : n) ch = std::isalnum(uint8_t(ch)) ? ch : '_';
+      return n;
+    });
 
 // The comparator must be able to fail: the alpha 1e-4 gradients against the alpha 0.1 oracle
 // differ by the balance-loss gradient (≥ 8e-2 relative on the router per the oracle's study).

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "model/model.h"
 #include "test_util.h"
 #include "train/token_dataset.h"
@@ -61,25 +62,35 @@ TEST(TrainingLoop, BiasUpdateKeepsLoadsBalanced) {
   TrainRunOptions o;
   o.config_path = tiny_config_path();
   o.data_path = write_random_data(dir, 200000, 3);
+  // 2048 tokens per step and DeepSeek-V3's order of learning rate (peak 2.2e-4, report §4.2).
+  // At 512 tokens/step the sampling noise of the busiest of 8 experts over 3 layers alone is
+  // ~1.2; at lr 3e-3 Adam moves the router logits by more per step than the bias steps can
+  // follow, and max/mean stays at 1.3-1.5 for any gamma from 2e-3 to 3e-2 and up to 400 steps.
   o.steps = 100;
-  o.batch = 16;
+  o.batch = 64;
   o.seq_len = 32;
   o.eval_every = 0;
   o.save_every = 0;
   o.progress = false;
-  o.adamw.lr = 3e-3;
+  o.adamw.lr = 3e-4;
   o.loss.alpha = 0.0;  // isolate the aux-loss-free mechanism
-  o.gamma = 1e-2;
+  o.gamma = 2e-3;
+  // One thread: with hidden size 32 every op is a few microseconds, and a second thread only
+  // adds barriers (4x slower when the machine is oversubscribed).
+  const int saved_threads = num_threads();
+  set_num_threads(1);
   o.out_dir = dir.file("on");
   const TrainRunResult on = run_training(o);
   o.gamma = 0.0;
   o.out_dir = dir.file("off");
   const TrainRunResult off = run_training(o);
+  set_num_threads(saved_threads);
   std::printf("max/mean expert load over the last half: bias update on %.3f, off %.3f\n",
               on.max_over_mean_load, off.max_over_mean_load);
-  // Measured: on 1.37, off 3.78 (512 tokens/step over 8 experts: ~9% per-expert sampling noise).
-  EXPECT_LT(on.max_over_mean_load, 1.6);
-  EXPECT_GT(off.max_over_mean_load, 2.0 * on.max_over_mean_load);
+  // Measured: on 1.13, off 1.57 (data/init seeds 2, 3: on 1.12, 1.13; off 1.66, 1.40). The
+  // issue's target is within 1.2; off, the excess over perfect balance is 2-5x larger.
+  EXPECT_LT(on.max_over_mean_load, 1.2);
+  EXPECT_GT(off.max_over_mean_load - 1.0, 2.0 * (on.max_over_mean_load - 1.0));
 }
 
 TEST(TrainingLoop, CheckpointRoundTripsThroughInferenceModel) {
