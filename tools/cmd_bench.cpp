@@ -1,5 +1,6 @@
 // fathom bench: prompt-processing and generation throughput of a checkpoint, in the spirit of
-// llama-bench (pp = one prefill of -p tokens, tg = -n single-token decode steps), with peak RSS.
+// llama-bench (pp = one prefill of -p tokens, tg = -n single-token decode steps, both after -d
+// tokens already in the cache, as llama-bench's n_depth), with peak RSS.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,7 +21,7 @@ namespace {
 
 struct BenchOptions {
   std::string model;
-  int64_t prompt = 512, generate = 128;
+  int64_t prompt = 512, generate = 128, depth = 0;
   int reps = 3;
   bool json = false;
   bool ceilings = true;
@@ -41,12 +42,21 @@ Stat stats(std::vector<double> v) {
 int run_bench(const BenchOptions& o) {
   const Model model(o.model);
   const int64_t vocab = model.config().vocab_size;
-  std::vector<int32_t> prompt(static_cast<size_t>(o.prompt));
+  std::vector<int32_t> prompt(static_cast<size_t>(o.prompt)), context(static_cast<size_t>(o.depth));
   for (int64_t i = 0; i < o.prompt; ++i) prompt[size_t(i)] = int32_t((i * 7919 + 13) % vocab);
+  for (int64_t i = 0; i < o.depth; ++i) context[size_t(i)] = int32_t((i * 104729 + 7) % vocab);
+  // A cache holding the -d context tokens (untimed), with room for `more`.
+  auto cache_at_depth = [&](int64_t more) {
+    KVCache cache = model.make_cache(o.depth + more);
+    StepOptions none;
+    none.logits = LogitsRows::kNone;
+    if (o.depth > 0) model.step(context, cache, none);
+    return cache;
+  };
   std::vector<double> pp, tg;
   for (int r = 0; r < o.reps; ++r) {
     if (o.prompt > 0) {
-      KVCache cache = model.make_cache(o.prompt);
+      KVCache cache = cache_at_depth(o.prompt);
       StepOptions last;
       last.logits = LogitsRows::kLast;
       const auto start = std::chrono::steady_clock::now();
@@ -54,7 +64,7 @@ int run_bench(const BenchOptions& o) {
       pp.push_back(double(o.prompt) / seconds_since(start));
     }
     if (o.generate > 0) {
-      KVCache cache = model.make_cache(o.generate + 1);
+      KVCache cache = cache_at_depth(o.generate + 1);
       StepOptions last;
       last.logits = LogitsRows::kLast;
       int32_t token = model.config().bos_token_id.value_or(0);
@@ -82,7 +92,8 @@ int run_bench(const BenchOptions& o) {
   if (o.json) {
     nlohmann::ordered_json j = {{"model", o.model}, {"file_bytes", storage.file_bytes},
                                 {"params_total", params.total}, {"params_active", params.active},
-                                {"n_prompt", o.prompt}, {"n_gen", o.generate}, {"reps", o.reps},
+                                {"n_prompt", o.prompt}, {"n_gen", o.generate}, {"n_depth", o.depth},
+                                {"reps", o.reps},
                                 {"pp_tok_s", p.median}, {"pp_tok_s_min", p.min}, {"pp_tok_s_max", p.max},
                                 {"tg_tok_s", g.median}, {"tg_tok_s_min", g.min}, {"tg_tok_s_max", g.max},
                                 {"peak_rss_bytes", peak_rss}, {"isa", kernels().isa},
@@ -103,9 +114,10 @@ int run_bench(const BenchOptions& o) {
   }
   std::printf("| model | size | params | test | t/s (median) | min | max |\n|---|---|---|---|---|---|---|\n");
   auto row = [&](const char* test, int64_t n, const Stat& s) {
-    std::printf("| %s | %.3f GB | %.3f B | %s%lld | %.2f | %.2f | %.2f |\n", o.model.c_str(),
+    const std::string depth = o.depth > 0 ? " @ d" + std::to_string(o.depth) : "";
+    std::printf("| %s | %.3f GB | %.3f B | %s%lld%s | %.2f | %.2f | %.2f |\n", o.model.c_str(),
                 double(storage.file_bytes) / 1e9, double(params.total) / 1e9, test, (long long)n,
-                s.median, s.min, s.max);
+                depth.c_str(), s.median, s.min, s.max);
   };
   if (!pp.empty()) row("pp", o.prompt, p);
   if (!tg.empty()) row("tg", o.generate, g);
@@ -139,6 +151,9 @@ Command register_bench(CLI::App& app) {
   sub->add_option("-p,--n-prompt", o->prompt, "Prompt tokens processed in one prefill (0: skip)")
       ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 20));
   sub->add_option("-n,--n-gen", o->generate, "Tokens generated one at a time (0: skip)")
+      ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 20));
+  sub->add_option("-d,--n-depth", o->depth,
+                  "Tokens already in the KV cache before pp and tg (filled untimed)")
       ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 20));
   sub->add_option("--reps", o->reps, "Repetitions (median, min and max reported)")
       ->capture_default_str()->check(CLI::Range(1, 1000));

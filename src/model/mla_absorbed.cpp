@@ -4,14 +4,40 @@
 //   Σ p v = Σ p W_UV c = W_UV (Σ p c)                        (apply W_UV after attention)
 // so every head attends over the cached latents directly, like multi-query attention with a
 // (kv_lora_rank + qk_rope_head_dim)-wide shared key, and no per-head key or value is ever
-// materialized. This is the decode path: each step reads the cache once per head.
+// materialized. This is the decode path. Because the key is shared, all heads' queries go through
+// the cache together, as the rows of one matrix product: the cache is read once per step (twice:
+// scores, then Σ p c), not once per head.
 #include <algorithm>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "model/mla.h"
+#include "model/scratch.h"
 
 namespace fathom {
+namespace {
+
+// Score rows ((position, head) pairs) per pass over the cache: bounds the score buffers
+// [rows, total] when a long chunk takes this path.
+constexpr int64_t kScoreRows = 256;
+// Score elements per softmax range.
+constexpr int64_t kSoftmaxWork = 1 << 14;
+
+// The calling thread's buffers (model/scratch.h).
+thread_local std::vector<float> t_q_latent, t_q_rope, t_scores, t_rope_scores, t_o_latent;
+thread_local std::vector<float> t_head;  // one head's rows, gathered (n > 1)
+
+MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
+  MatrixRef m;
+  m.dtype = DType::kF32;
+  m.rows = rows;
+  m.cols = cols;
+  m.data = data;
+  return m;
+}
+
+}  // namespace
 
 void mla_attend_absorbed(const ModelConfig& c, const AttentionWeights& w, float softmax_scale,
                          const float* q, int64_t n, const LayerKVCache& cache, int64_t total,
@@ -21,41 +47,77 @@ void mla_attend_absorbed(const ModelConfig& c, const AttentionWeights& w, float 
                 rope_dim = c.qk_rope_head_dim, vdim = c.v_head_dim, rank = c.kv_lora_rank;
   const int64_t qk_dim = nope + rope_dim, kv_dim = nope + vdim, start = total - n;
 
-  std::vector<float> q_nope(size_t(n * nope));      // this head's q_nope rows [n, nope]
-  std::vector<float> q_latent(size_t(n * rank));    // W_UKᵀ q_nope          [n, kv_lora_rank]
-  std::vector<float> o_latent(size_t(n * rank));    // Σ_t p_t c_t           [n, kv_lora_rank]
-  std::vector<float> o_head(size_t(n * vdim));      // W_UV o_latent         [n, v_head]
-  std::vector<float> p(static_cast<size_t>(total));
-  for (int64_t h = 0; h < heads; ++h) {
-    const MatrixRef w_uk = row_slice(w.kv_b_proj, h * kv_dim, nope);         // [nope, rank]
-    const MatrixRef w_uv = row_slice(w.kv_b_proj, h * kv_dim + nope, vdim);  // [v, rank]
-    for (int64_t s = 0; s < n; ++s) {
-      std::copy_n(q + (s * heads + h) * qk_dim, nope, &q_nope[size_t(s * nope)]);
-    }
-    k.linear_transposed(q_nope.data(), n, w_uk, q_latent.data());
+  // Row (s, h) = s * heads + h of every [n * heads, ...] buffer below.
+  float* q_latent = scratch(t_q_latent, n * heads * rank);  // W_UKᵀ q_nope
+  float* q_rope = scratch(t_q_rope, n * heads * rope_dim);  // q_rope, gathered
+  float* o_latent = scratch(t_o_latent, n * heads * rank);  // Σ_t p_t c_t
 
-    std::fill(o_latent.begin(), o_latent.end(), 0.0f);
-    for (int64_t s = 0; s < n; ++s) {
-      const int64_t visible = start + s + 1;
-      const float* ql = &q_latent[size_t(s * rank)];
-      const float* q_rope = q + (s * heads + h) * qk_dim + nope;
-      for (int64_t t = 0; t < visible; ++t) {
-        p[size_t(t)] = (k.dot(ql, &cache.latent[size_t(t * rank)], rank) +
-                        k.dot(q_rope, &cache.rope_key[size_t(t * rope_dim)], rope_dim)) *
-                       softmax_scale;
+  // Absorb W_UK [nope, rank] of each head into its queries.
+  parallel_for(heads, 1, [&](int64_t b, int64_t e) {
+    for (int64_t h = b; h < e; ++h) {
+      const MatrixRef w_uk = row_slice(w.kv_b_proj, h * kv_dim, nope);
+      if (n == 1) {
+        k.linear_transposed(q + h * qk_dim, 1, w_uk, q_latent + h * rank);
+      } else {
+        float* q_nope = scratch(t_head, n * (nope + rank));  // [n, nope]
+        float* latent = q_nope + n * nope;                   // [n, rank]
+        for (int64_t s = 0; s < n; ++s) {
+          std::copy_n(q + (s * heads + h) * qk_dim, nope, q_nope + s * nope);
+        }
+        k.linear_transposed(q_nope, n, w_uk, latent);
+        for (int64_t s = 0; s < n; ++s) {
+          std::copy_n(latent + s * rank, rank, q_latent + (s * heads + h) * rank);
+        }
       }
-      k.softmax(p.data(), visible);
-      float* ol = &o_latent[size_t(s * rank)];
-      for (int64_t t = 0; t < visible; ++t) {
-        const float* ct = &cache.latent[size_t(t * rank)];
-        for (int64_t d = 0; d < rank; ++d) ol[d] += p[size_t(t)] * ct[d];
+      for (int64_t s = 0; s < n; ++s) {
+        std::copy_n(q + (s * heads + h) * qk_dim + nope, rope_dim,
+                    q_rope + (s * heads + h) * rope_dim);
       }
     }
-    k.linear(o_latent.data(), n, w_uv, o_head.data());
-    for (int64_t s = 0; s < n; ++s) {
-      std::copy_n(&o_head[size_t(s * vdim)], vdim, o + (s * heads + h) * vdim);
-    }
+  });
+
+  // Attend, a block of query positions at a time; position s sees slots 0 .. start+s.
+  const int64_t positions = std::max<int64_t>(1, kScoreRows / heads);
+  for (int64_t s0 = 0; s0 < n; s0 += positions) {
+    const int64_t s1 = std::min(n, s0 + positions), rows = (s1 - s0) * heads, seen = start + s1;
+    const MatrixRef latent = f32_matrix(cache.latent.data(), seen, rank);
+    float* scores = scratch(t_scores, rows * seen);            // [rows, seen]
+    float* rope_scores = scratch(t_rope_scores, rows * seen);  // [rows, seen]
+    k.linear(q_latent + s0 * heads * rank, rows, latent, scores);
+    k.linear(q_rope + s0 * heads * rope_dim, rows,
+             f32_matrix(cache.rope_key.data(), seen, rope_dim), rope_scores);
+    parallel_for(rows, std::max<int64_t>(1, kSoftmaxWork / seen), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const int64_t visible = start + s0 + r / heads + 1;
+        float* p = scores + r * seen;
+        const float* pr = rope_scores + r * seen;
+        for (int64_t t = 0; t < visible; ++t) p[t] = (p[t] + pr[t]) * softmax_scale;
+        k.softmax(p, visible);
+        std::fill(p + visible, p + seen, 0.0f);  // masked: exact zeros add nothing below
+      }
+    });
+    k.linear_transposed(scores, rows, latent, o_latent + s0 * heads * rank);
   }
+
+  // o[s, h] = W_UV o_latent[s, h], W_UV [v, rank] per head.
+  parallel_for(heads, 1, [&](int64_t b, int64_t e) {
+    for (int64_t h = b; h < e; ++h) {
+      const MatrixRef w_uv = row_slice(w.kv_b_proj, h * kv_dim + nope, vdim);
+      if (n == 1) {
+        k.linear(o_latent + h * rank, 1, w_uv, o + h * vdim);
+        continue;
+      }
+      float* latent = scratch(t_head, n * (rank + vdim));  // [n, rank]
+      float* head_out = latent + n * rank;                 // [n, v]
+      for (int64_t s = 0; s < n; ++s) {
+        std::copy_n(o_latent + (s * heads + h) * rank, rank, latent + s * rank);
+      }
+      k.linear(latent, n, w_uv, head_out);
+      for (int64_t s = 0; s < n; ++s) {
+        std::copy_n(head_out + s * vdim, vdim, o + (s * heads + h) * vdim);
+      }
+    }
+  });
 }
 
 }  // namespace fathom

@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "model/decoder_layer.h"
 
@@ -98,10 +99,12 @@ std::vector<StepResult> Model::run_batch(std::span<const SequenceStep> sequences
   }
 
   std::vector<float> normed(size_t(rows * d));
-  for (int64_t t = 0; t < rows; ++t) {
-    kernels().rms_norm(&h[size_t(t * d)], weights_.norm.data(), d, float(config_.rms_norm_eps),
-                       &normed[size_t(t * d)]);
-  }
+  parallel_for(rows, 16, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      kernels().rms_norm(&h[size_t(t * d)], weights_.norm.data(), d, float(config_.rms_norm_eps),
+                         &normed[size_t(t * d)]);
+    }
+  });
   if (taps) taps->dump("final_hidden", normed.data(), rows * d);
   std::vector<StepResult> results(sequences.size());
   if (sequences.size() == 1) {

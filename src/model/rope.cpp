@@ -48,17 +48,29 @@ RopeTables make_rope_tables(const ModelConfig& c) {
   return t;
 }
 
-void apply_rope_interleaved(float* x, int64_t pos, const RopeTables& rope) {
+void rope_angles(int64_t pos, const RopeTables& rope, float* cos, float* sin) {
   for (size_t i = 0; i < rope.inv_freq.size(); ++i) {
     // Angle in double as the reference does: positions reach 163840 and an f32 product would
     // lose the low bits of the phase.
     const double angle = double(pos) * double(rope.inv_freq[i]);
-    const float cos = float(std::cos(angle) * rope.cos_sin_scale);
-    const float sin = float(std::sin(angle) * rope.cos_sin_scale);
-    const float even = x[2 * i], odd = x[2 * i + 1];
-    x[2 * i] = even * cos - odd * sin;
-    x[2 * i + 1] = even * sin + odd * cos;
+    cos[i] = float(std::cos(angle) * rope.cos_sin_scale);
+    sin[i] = float(std::sin(angle) * rope.cos_sin_scale);
   }
+}
+
+void rotate_interleaved(float* x, const float* cos, const float* sin, int64_t pairs) {
+  for (int64_t i = 0; i < pairs; ++i) {
+    const float even = x[2 * i], odd = x[2 * i + 1];
+    x[2 * i] = even * cos[i] - odd * sin[i];
+    x[2 * i + 1] = even * sin[i] + odd * cos[i];
+  }
+}
+
+void apply_rope_interleaved(float* x, int64_t pos, const RopeTables& rope) {
+  const size_t pairs = rope.inv_freq.size();
+  std::vector<float> cos(pairs), sin(pairs);
+  rope_angles(pos, rope, cos.data(), sin.data());
+  rotate_interleaved(x, cos.data(), sin.data(), int64_t(pairs));
 }
 
 }  // namespace fathom

@@ -26,4 +26,10 @@ RopeTables make_rope_tables(const ModelConfig& config);
 // layout of HF-format DeepSeek weights; official inference/model.py apply_rotary_emb).
 void apply_rope_interleaved(float* x, int64_t pos, const RopeTables& rope);
 
+// The same rotation split in two, so one position's angles serve every head (the sin/cos are the
+// costly part): rope_angles fills cos/sin [qk_rope_head_dim / 2] for `pos`, and
+// rotate_interleaved applies them; together they give exactly apply_rope_interleaved's floats.
+void rope_angles(int64_t pos, const RopeTables& rope, float* cos, float* sin);
+void rotate_interleaved(float* x, const float* cos, const float* sin, int64_t pairs);
+
 }  // namespace fathom
