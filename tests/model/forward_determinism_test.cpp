@@ -65,7 +65,7 @@ std::vector<float> run_everything(const Model& model) {
   return out;
 }
 
-class ForwardDeterminism : public ::testing::TestWithParam<std::tuple<SynthFormat, bool>> {};
+class ForwardDeterminism : public ::testing::TestWithParam<std::tuple<WeightFormat, bool>> {};
 
 TEST_P(ForwardDeterminism, LogitsAreBitIdenticalAtAnyThreadCount) {
   const auto [format, q_lora] = GetParam();
@@ -107,15 +107,15 @@ TEST_P(ForwardDeterminism, PrefillRowsDoNotDependOnLaterRows) {
   EXPECT_EQ(mismatches, 0u);
 }
 
-std::string case_name(const ::testing::TestParamInfo<std::tuple<SynthFormat, bool>>& info) {
+std::string case_name(const ::testing::TestParamInfo<std::tuple<WeightFormat, bool>>& info) {
   const auto [format, q_lora] = info.param;
-  return std::string(format == SynthFormat::kFp8 ? "fp8" : "bf16") +
+  return std::string(format == WeightFormat::kFp8 ? "fp8" : "bf16") +
          (q_lora ? "_q_lora" : "_q_proj");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Formats, ForwardDeterminism,
-    ::testing::Combine(::testing::Values(SynthFormat::kBF16, SynthFormat::kFp8), ::testing::Bool()),
+    ::testing::Combine(::testing::Values(WeightFormat::kBF16, WeightFormat::kFp8), ::testing::Bool()),
     case_name);
 
 }  // namespace
