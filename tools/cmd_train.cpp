@@ -1,7 +1,9 @@
-// fathom train: pretrain a DeepSeek-style model from a config.json on a token file.
+// fathom train: pretrain a DeepSeek-style model from a config.json on a token file, or fine-tune
+// one from a checkpoint's weights (--init: e.g. a student on `fathom distill`'s examples).
 #include <cstdio>
 
 #include "command.h"
+#include "core/error.h"
 #include "train/trainer.h"
 
 namespace fathom::cli {
@@ -10,8 +12,13 @@ Command register_train(CLI::App& app) {
   auto o = std::make_shared<TrainRunOptions>();
   CLI::App* sub = app.add_subcommand(
       "train", "Train a model from config.json on a token file; checkpoints in HF layout");
-  sub->add_option("--config", o->config_path, "config.json of the model (ignored with --resume "
-                                              "once OUT/checkpoint exists)")->required();
+  CLI::Option* config = sub->add_option("--config", o->config_path,
+                                        "config.json of the model to train from scratch (ignored "
+                                        "with --resume once OUT/checkpoint exists)");
+  CLI::Option* init = sub->add_option("--init", o->init_dir,
+                                      "Start from this checkpoint's weights and config instead "
+                                      "(fine-tuning; fresh optimizer state)");
+  config->excludes(init);
   sub->add_option("--data", o->data_path, "Training token file (FTOK header + uint16/uint32 ids)")
       ->required();
   sub->add_option("--val", o->val_path, "Held-out token file (default: the tail of --data)");
@@ -35,6 +42,10 @@ Command register_train(CLI::App& app) {
   sub->add_option("--seed", o->seed, "Initialisation and data-order seed")->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue from OUT/checkpoint and OUT/optimizer");
   return {sub, [o] {
+            if (o->config_path.empty() && o->init_dir.empty()) {
+              fail(ErrorKind::kInvalidArgument,
+                   "train: pass --config FILE (from scratch) or --init DIR (from a checkpoint)");
+            }
             const TrainRunResult r = run_training(*o);
             std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s\n", r.first_loss, r.last_loss,
                         r.last_val_loss, r.tokens_per_second);

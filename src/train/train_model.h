@@ -9,9 +9,12 @@
 //             (h_i after model.norm, nothing detached) and predicts ids[i+2]
 //   balance = Σ over MoE layers (MTP layer included, unscaled) of mean over sequences of L_Bal
 //   total   = main_ce + λ·mtp_ce + balance
+// A caller may put its own loss on the main logits in place of main_ce (LossWeights::main_loss;
+// the GRPO trainer's clipped policy objective, rl/grpo_trainer.h); MTP and balance are unchanged.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +29,12 @@ namespace fathom {
 struct LossWeights {
   double lambda_mtp = 0.3;  // V3 report §4.2 (first 10T tokens)
   double alpha = 1e-4;      // V3 report §4.2, balance factor
+  // Replaces next-token cross entropy on the main logits when set: given the logits of every
+  // training position, [rows = n_seq·seq_len, vocab] (row b·seq_len + i follows ids[b, :i+1]),
+  // returns the loss and overwrites dlogits [rows, vocab] with d(loss)/d(logits) (zero on rows
+  // without a term). StepLosses::main_ce then holds what it returned. Empty: cross entropy.
+  std::function<double(const float* logits, int64_t rows, int64_t vocab, float* dlogits)>
+      main_loss;
 };
 
 struct StepLosses {
