@@ -1,8 +1,10 @@
-// fathom train: pretrain a DeepSeek-style model from a config.json on a token file.
+// fathom train: pretrain a DeepSeek-style model from a config.json on a token file, or fine-tune
+// one from a checkpoint's weights (--init: e.g. a student on `fathom distill`'s examples).
 #include <cstdio>
 
 #include "command.h"
 #include "train_options.h"
+#include "core/error.h"
 #include "train/trainer.h"
 
 namespace fathom::cli {
@@ -13,8 +15,13 @@ Command register_train(CLI::App& app) {
   auto no_mtp_balance = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand(
       "train", "Train a model from config.json on a token file; checkpoints in HF layout");
-  sub->add_option("--config", o->config_path, "config.json of the model (ignored with --resume "
-                                              "once OUT/checkpoint exists)")->required();
+  CLI::Option* config = sub->add_option("--config", o->config_path,
+                                        "config.json of the model to train from scratch (ignored "
+                                        "with --resume once OUT/checkpoint exists)");
+  CLI::Option* init = sub->add_option("--init", o->init_dir,
+                                      "Start from this checkpoint's weights and config instead "
+                                      "(fine-tuning; fresh optimizer state)");
+  config->excludes(init);
   sub->add_option("--data", o->data_path, "Training token file (FTOK header + uint16/uint32 ids)")
       ->required();
   sub->add_option("--val", o->val_path, "Held-out token file (default: the tail of --data)");
@@ -40,6 +47,10 @@ Command register_train(CLI::App& app) {
   add_threads_option(sub);
   sub->add_flag("--resume", o->resume, "Continue from OUT/checkpoint and OUT/optimizer");
   return {sub, [o, balance_count, no_mtp_balance] {
+            if (o->config_path.empty() && o->init_dir.empty()) {
+              fail(ErrorKind::kInvalidArgument,
+                   "train: pass --config FILE (from scratch) or --init DIR (from a checkpoint)");
+            }
             o->loss.balance_count = parse_balance_count(*balance_count);
             o->loss.mtp_balance = !*no_mtp_balance;
             const TrainRunResult r = run_training(*o);

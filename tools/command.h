@@ -39,5 +39,7 @@ Command register_train(CLI::App& app);
 Command register_tokenizer(CLI::App& app);
 Command register_tasks(CLI::App& app);
 Command register_eval(CLI::App& app);
+Command register_grpo(CLI::App& app);
+Command register_distill(CLI::App& app);
 
 }  // namespace fathom::cli

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
       fathom::cli::register_tokenizer(app),
       fathom::cli::register_tasks(app),
       fathom::cli::register_eval(app),
+      fathom::cli::register_grpo(app),
+      fathom::cli::register_distill(app),
   };
 
   try {

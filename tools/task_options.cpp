@@ -34,8 +34,12 @@ rl::TaskConfig TaskOptions::build() const {
 }
 
 void add_task_options(CLI::App* sub, TaskOptions& o) {
-  rl::TaskConfig& c = o.config;
   sub->add_option("--task", o.task, "arithmetic | countdown | sort")->required();
+  add_task_shape_options(sub, o);
+}
+
+void add_task_shape_options(CLI::App* sub, TaskOptions& o) {
+  rl::TaskConfig& c = o.config;
   sub->add_option("--held-out-per-mille", c.held_out_per_mille,
                   "Share of the problem space (by canonical-key hash) held out, per mille")
       ->capture_default_str();

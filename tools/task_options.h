@@ -26,6 +26,8 @@ struct TaskOptions {
 
 // --task and every TaskConfig field, with the defaults shown in --help.
 void add_task_options(CLI::App* sub, TaskOptions& o);
+// Every TaskConfig field without --task (for commands that take several tasks).
+void add_task_shape_options(CLI::App* sub, TaskOptions& o);
 
 // The format --template asks for: "deepseek" is DeepSeek-V3's template, anything else a Jinja
 // file; bos/eos from the tokenizer when there is one, else DeepSeek's. Without --template: the

@@ -127,8 +127,12 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
   for (int64_t b = 0; b < n_seq; ++b) {
     for (int64_t i = 0; i < T; ++i) targets_[size_t(b * T + i)] = ids[size_t(b * stride + i + 1)];
   }
-  out.main_ce = cross_entropy_forward_backward(logits_.data(), targets_.data(), n, V,
-                                               1.0f / float(n), dlogits_.data()) / double(n);
+  if (weights.main_loss) {
+    out.main_ce = weights.main_loss(logits_.data(), n, V, dlogits_.data());
+  } else {
+    out.main_ce = cross_entropy_forward_backward(logits_.data(), targets_.data(), n, V,
+                                                 1.0f / float(n), dlogits_.data()) / double(n);
+  }
   out.total = out.main_ce;
 
   // ---- MTP forward (depth 1, V3 §2.2 eqs. 21-25) ----

@@ -10,9 +10,12 @@
 //   balance = Σ over MoE layers (MTP layer included, unscaled, unless !mtp_balance) of mean over
 //             sequences of L_Bal
 //   total   = main_ce + λ·mtp_ce + balance
+// A caller may put its own loss on the main logits in place of main_ce (LossWeights::main_loss;
+// the GRPO trainer's clipped policy objective, rl/grpo_trainer.h); MTP and balance are unchanged.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +32,12 @@ struct LossWeights {
   double alpha = 1e-4;      // V3 report §4.2, balance factor
   BalanceCount balance_count = BalanceCount::kTopk;  // what f_i counts (moe_train.h)
   bool mtp_balance = true;  // the MTP layer's MoE adds its own (unscaled) balance term
+  // Replaces next-token cross entropy on the main logits when set: given the logits of every
+  // training position, [rows = n_seq·seq_len, vocab] (row b·seq_len + i follows ids[b, :i+1]),
+  // returns the loss and overwrites dlogits [rows, vocab] with d(loss)/d(logits) (zero on rows
+  // without a term). StepLosses::main_ce then holds what it returned. Empty: cross entropy.
+  std::function<double(const float* logits, int64_t rows, int64_t vocab, float* dlogits)>
+      main_loss;
 };
 
 // Throws Error(kInvalidArgument) for a negative or non-finite lambda_mtp or alpha.

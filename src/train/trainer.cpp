@@ -78,6 +78,7 @@ TrainRunResult run_training(const TrainRunOptions& o) {
   const bool resuming = o.resume && fs::exists(ckpt / "config.json");
   ParamStore store = [&] {
     if (resuming) return ParamStore::load(ckpt.string());
+    if (!o.init_dir.empty()) return ParamStore::load(o.init_dir);
     const std::string text = read_text(o.config_path);
     return ParamStore::init(parse_model_config(text, o.config_path), text, o.seed);
   }();

@@ -15,6 +15,9 @@ namespace fathom {
 
 struct TrainRunOptions {
   std::string config_path;  // config.json of the model to train from scratch
+  // Or a checkpoint (config.json + safetensors) whose weights to start from: fine-tuning, e.g. a
+  // student on distilled examples. Fresh optimizer state; --resume still takes precedence.
+  std::string init_dir;
   std::string data_path;    // token file (token_dataset.h)
   std::string val_path;     // optional held-out token file; else val_fraction of data
   std::string out_dir;

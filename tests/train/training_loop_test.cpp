@@ -127,6 +127,41 @@ TEST(TrainingLoop, CheckpointRoundTripsThroughInferenceModel) {
   EXPECT_EQ(testing::read_file(dir.file("run/optimizer/step.txt")), "5\n");
 }
 
+TEST(TrainingLoop, InitStartsFromACheckpointsWeights) {
+  // `fathom train --init DIR` (fine-tuning, e.g. a distilled student): the run starts from the
+  // checkpoint's weights, so its first loss is the checkpoint's loss on that batch — the last
+  // loss of the run that wrote it when the data repeats one window — not a fresh init's ≈ ln 128.
+  testing::TempDir dir;
+  TrainRunOptions o;
+  o.config_path = tiny_config_path();
+  o.data_path = write_random_data(dir, 17, 6);  // one window of 16 positions
+  o.steps = 60;
+  o.batch = 1;
+  o.seq_len = 16;
+  o.val_fraction = 0.0;
+  o.eval_every = 0;
+  o.save_every = 0;
+  o.progress = false;
+  o.adamw.lr = 1e-2;
+  o.adamw.weight_decay = 0.0;
+  o.out_dir = dir.file("base");
+  const TrainRunResult base = run_training(o);
+  TrainRunOptions f = o;
+  f.config_path.clear();
+  f.init_dir = dir.file("base/checkpoint");
+  f.steps = 1;
+  f.out_dir = dir.file("fine");
+  const TrainRunResult fine = run_training(f);
+  std::printf("fresh init %.4f, after 60 steps %.4f, --init's first loss %.4f\n", base.first_loss,
+              base.last_loss, fine.first_loss);
+  EXPECT_GT(base.first_loss, 4.0);
+  EXPECT_LT(fine.first_loss, 0.5 * base.first_loss);
+  // The last step's loss was taken before its own update: the checkpoint is one step further.
+  EXPECT_LT(fine.first_loss, base.last_loss + 0.05);
+  EXPECT_EQ(testing::read_file(dir.file("fine/checkpoint/config.json")),
+            testing::read_file(dir.file("base/checkpoint/config.json")));
+}
+
 TEST(TokenDataset, RoundTripsAndRejectsCorruption) {
   testing::TempDir dir;
   const std::vector<uint32_t> ids = {0, 1, 65535, 7, 8, 9, 10};
