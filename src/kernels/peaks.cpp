@@ -113,11 +113,11 @@ __attribute__((target("avx512f,avx512bf16"))) double bf16_dot(int64_t iterations
   return double(iterations) * 16 * 32 * 2;
 }
 
-// Runs fn on `threads` threads at once; returns the total rate (units per second), best of 3.
+// Runs fn on `threads` threads at once; returns the total rate (units per second), best of 5.
 template <typename Fn>
 double best_rate(int threads, Fn fn) {
   double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
+  for (int rep = 0; rep < 5; ++rep) {
     std::vector<double> units(static_cast<size_t>(threads));
     std::vector<std::thread> pool;
     const double t0 = now();

@@ -17,7 +17,7 @@ struct MachinePeaks {
   const char* fma_isa = "none";  // "avx512", "avx2" or "none"
 };
 
-// Runs each measurement on `threads` threads at once (best of 3); takes about a second.
+// Runs each measurement on `threads` threads at once (best of 5); takes about a second.
 MachinePeaks measure_peaks(int threads);
 
 }  // namespace fathom
