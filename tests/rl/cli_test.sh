@@ -10,23 +10,7 @@
 # usage: cli_test.sh FATHOM SOURCE_DIR
 set -u
 fathom=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-expect_error() {  # NAME EXPECTED_SUBSTRING -- command...
-  local name=$1 expected=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local rc=$?
-  if [ "$rc" -ne 1 ]; then bad "$name: exit $rc, expected 1 ($(head -c 300 "$work/err"))"; return; fi
-  if [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q '^fathom: ' "$work/err"; then
-    bad "$name: expected one 'fathom:' line on stderr, got: $(cat "$work/err")"; return; fi
-  grep -qF -- "$expected" "$work/err" || { bad "$name: expected '$expected' in: $(cat "$work/err")"; return; }
-  ok
-}
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 count() { grep -oF -- "$1" "$2" | wc -l; }  # occurrences of a string in a file
 
 "$fathom" tasks --help >"$work/help" && grep -q -- "--out-tokens" "$work/help" && grep -q -- "--max-digits" "$work/help" &&
@@ -129,5 +113,4 @@ expect_error "tasks tokens without tokenizer" "needs --tokenizer" -- "$fathom" t
 expect_error "tasks nothing to write" "nothing to write" -- "$fathom" tasks --task sort
 expect_error "tasks unwritable" "$work/no/dir/x" -- "$fathom" tasks --task sort --out "$work/no/dir/x"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -11,23 +11,7 @@
 # usage: grpo_cli_test.sh FATHOM SOURCE_DIR
 set -u
 fathom=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-expect_error() {  # NAME EXPECTED_SUBSTRING -- command...
-  local name=$1 expected=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local rc=$?
-  if [ "$rc" -ne 1 ]; then bad "$name: exit $rc, expected 1 ($(head -c 300 "$work/err"))"; return; fi
-  if [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q '^fathom: ' "$work/err"; then
-    bad "$name: expected one 'fathom:' line on stderr, got: $(cat "$work/err")"; return; fi
-  grep -qF -- "$expected" "$work/err" || { bad "$name: expected '$expected' in: $(cat "$work/err")"; return; }
-  ok
-}
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 rows() { tail -n +2 "$1" | wc -l; }               # data rows of a CSV
 column() { tail -n +2 "$1" | cut -d, -f"$2" | tr '\n' ' '; }  # one column's values
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
@@ -159,5 +143,4 @@ expect_error "train neither config nor init" "--init DIR" -- "$fathom" train --d
 "$fathom" train --config "$work/config.json" --init "$rl/checkpoint" --data "$work/train.bin" --out "$work/x" >/dev/null 2>&1 &&
   bad "train --config with --init accepted" || ok
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
