@@ -88,7 +88,7 @@ int run_bench(const BenchOptions& o) {
   const Stat p = pp.empty() ? Stat{} : stats(pp), g = tg.empty() ? Stat{} : stats(tg);
   const double active_bytes = active_weight_bytes(model.checkpoint(), model.config());
   const double tg_ceiling = peaks.read_bytes_per_s / active_bytes;
-  const double pp_flops = o.prompt > 0 ? prefill_flops(model.config(), o.prompt) / double(o.prompt) * p.median : 0;
+  const double pp_flops = o.prompt > 0 ? prefill_flops(model.config(), o.prompt, o.depth) / double(o.prompt) * p.median : 0;
   auto fraction = [](double value, double peak) { return peak > 0 ? value / peak : 0.0; };
   if (o.json) {
     nlohmann::ordered_json j = {{"model", o.model}, {"file_bytes", storage.file_bytes},

@@ -95,14 +95,15 @@ double active_weight_bytes(const Checkpoint& checkpoint, const ModelConfig& c) {
   return bytes;
 }
 
-double prefill_flops(const ModelConfig& c, int64_t n) {
+double prefill_flops(const ModelConfig& c, int64_t n, int64_t depth) {
   const ParamCounts p = count_parameters(c);
   const int64_t d = c.hidden_size, vocab = c.vocab_size;
   // Active matrices per token, less the embedding lookup, the head (once) and the norm vectors
   // (their handful of FLOPs are not multiply-adds of a matrix).
   const double per_token = double(p.active - 2 * vocab * d);
   const double attention = double(c.num_attention_heads) * double(c.qk_head_dim() + c.v_head_dim) *
-                           double(n) * double(n + 1) / 2.0 * double(c.num_hidden_layers);
+                           (double(n) * double(depth) + double(n) * double(n + 1) / 2.0) *
+                           double(c.num_hidden_layers);
   return 2.0 * (per_token * double(n) + attention + double(vocab * d));
 }
 

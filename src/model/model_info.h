@@ -41,9 +41,9 @@ StorageSummary summarize_storage(const Checkpoint& checkpoint);
 // the decode ceiling: tokens/s <= bandwidth / active bytes.
 double active_weight_bytes(const Checkpoint& checkpoint, const ModelConfig& config);
 
-// Multiply-add FLOPs (2 per weight use) of one prefill of n tokens computing logits for the last
-// position only: the active matrices for every token, attention's QK and PV products over the
-// causal triangle, the output head once.
-double prefill_flops(const ModelConfig& config, int64_t n);
+// Multiply-add FLOPs (2 per weight use) of one prefill of n tokens after `depth` cached ones,
+// computing logits for the last position only: the active matrices for every token, attention's
+// QK and PV products over the cache and the causal triangle, the output head once.
+double prefill_flops(const ModelConfig& config, int64_t n, int64_t depth = 0);
 
 }  // namespace fathom

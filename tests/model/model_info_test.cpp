@@ -41,5 +41,27 @@ TEST(ModelInfo, StorageBytesByDtype) {
   EXPECT_GT(s.bytes_by_dtype.at("F32"), 0);
 }
 
+TEST(ModelInfo, ActiveWeightBytesAndPrefillFlops) {
+  // Dense, no MTP, bf16 weights: a token reads every tensor except all but one embedding row.
+  const std::string dir = testing::golden_dir("dense");
+  const Checkpoint checkpoint(dir);
+  const ModelConfig c = load_model_config(dir);
+  const double embedding = double(c.vocab_size * c.hidden_size * 2);
+  double total = 0;
+  for (const auto& [dtype, bytes] : summarize_storage(checkpoint).bytes_by_dtype) total += double(bytes);
+  EXPECT_DOUBLE_EQ(active_weight_bytes(checkpoint, c), total - embedding + embedding / double(c.vocab_size));
+  // One token, no cache: 2 x (matrices except the embedding, attention over itself, the head).
+  const ParamCounts p = count_parameters(c);
+  const double attention = double(c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * c.num_hidden_layers);
+  EXPECT_DOUBLE_EQ(prefill_flops(c, 1), 2.0 * (double(p.active - c.vocab_size * c.hidden_size) + attention));
+  // Each cached position adds one more QK and PV product per head and layer per new token.
+  EXPECT_DOUBLE_EQ(prefill_flops(c, 2, 3) - prefill_flops(c, 2, 0), 2.0 * attention * 2 * 3);
+
+  // MoE: routed experts count top-k of n_routed on average, the MTP layer not at all.
+  const std::string moe_dir = testing::golden_dir("v3");
+  const Checkpoint moe(moe_dir);
+  EXPECT_LT(active_weight_bytes(moe, load_model_config(moe_dir)), double(summarize_storage(moe).file_bytes) * 0.6);
+}
+
 }  // namespace
 }  // namespace fathom
