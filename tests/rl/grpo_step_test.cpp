@@ -158,7 +158,9 @@ TEST(GrpoStep, PaddingChangesNothing) {
     loss[k] = policy_loss(model, b, 2, config, {}, w, true).grpo.loss;
     grad[k] = policy.get("model.layers.0.self_attn.q_a_proj.weight").grad;
   }
-  EXPECT_NEAR(loss[0], loss[1], 1e-6 * std::fabs(loss[0]));
+  // The terms are advantages (order 1) times ratios that are 1 up to float rounding, and here they
+  // nearly cancel (the loss is ~1e-8): compare on the scale of the terms, not of their sum.
+  EXPECT_NEAR(loss[0], loss[1], 1e-6);
   for (size_t i = 0; i < grad[0].size(); ++i) {
     ASSERT_NEAR(grad[0][i], grad[1][i], 1e-5 + 1e-4 * std::fabs(grad[0][i])) << i;
   }
