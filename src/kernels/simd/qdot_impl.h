@@ -120,12 +120,17 @@ inline void block_tile(const uint8_t* const* w, const uint16_t* const* s, const 
   constexpr bool kOffset = kQ4 || IV::kQ8Offset != 0;
   if constexpr (kPrefetch) {
     constexpr int kBlockBytes = kGroups * (kQ4 ? 16 : 32), kAhead = kPrefetchBytes / R;
+    // Addresses in integer arithmetic: near the end of a matrix (or of a padded copy of its last
+    // block) they lie past the object, where forming a pointer is undefined; a prefetch of any
+    // address never faults.
     for (int r = 0; r < R; ++r) {
-      const char* wp = reinterpret_cast<const char*>(w[r]) + kAhead;
-      for (int line = 0; line < kBlockBytes; line += 64) _mm_prefetch(wp + line, _MM_HINT_T0);
+      const uintptr_t wp = reinterpret_cast<uintptr_t>(w[r]) + kAhead;
+      for (int line = 0; line < kBlockBytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(wp + uintptr_t(line)), _MM_HINT_T0);
+      }
       // The scales run ahead at the same rate: 2 bytes per 16 (Q4_0) or 32 (Q8_0) code bytes.
-      _mm_prefetch(reinterpret_cast<const char*>(s[r]) + kAhead / (kBlockBytes / kGroups / 2),
-                   _MM_HINT_T0);
+      const uintptr_t sp = reinterpret_cast<uintptr_t>(s[r]) + kAhead / (kBlockBytes / kGroups / 2);
+      _mm_prefetch(reinterpret_cast<const char*>(sp), _MM_HINT_T0);
     }
   }
   for (int r = 0; r < R; ++r) {
