@@ -10,7 +10,7 @@
 # usage: cli_test.sh FATHOM SOURCE_DIR
 set -u
 fathom=$1 src=$2
-source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../cli_harness.sh"
 count() { grep -oF -- "$1" "$2" | wc -l; }  # occurrences of a string in a file
 
 "$fathom" tasks --help >"$work/help" && grep -q -- "--out-tokens" "$work/help" && grep -q -- "--max-digits" "$work/help" &&

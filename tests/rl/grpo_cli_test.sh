@@ -11,7 +11,7 @@
 # usage: grpo_cli_test.sh FATHOM SOURCE_DIR
 set -u
 fathom=$1 src=$2
-source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../cli_harness.sh"
 rows() { tail -n +2 "$1" | wc -l; }               # data rows of a CSV
 column() { tail -n +2 "$1" | cut -d, -f"$2" | tr '\n' ' '; }  # one column's values
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }

@@ -16,26 +16,10 @@ set -u
 fathom=$1 check=$2 npm_dir=$3 src=$4
 golden=$src/tests/golden_train
 scripts=$src/scripts/text
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../cli_harness.sh"
 command -v node >/dev/null || { echo "FAIL: node is not installed"; exit 1; }
 [ -d "$npm_dir/node_modules/@lenml/tokenizers" ] || {
   echo "FAIL: $npm_dir has no @lenml/tokenizers; run scripts/text/setup-npm.sh"; exit 1; }
-
-expect_error() {  # NAME EXPECTED_SUBSTRING -- command...
-  local name=$1 expected=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local rc=$?
-  if [ "$rc" -ne 1 ]; then bad "$name: exit $rc, expected 1 ($(head -c 300 "$work/err"))"; return; fi
-  if [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q '^fathom: ' "$work/err"; then
-    bad "$name: expected one 'fathom:' line on stderr, got: $(cat "$work/err")"; return; fi
-  grep -qF -- "$expected" "$work/err" || { bad "$name: expected '$expected' in: $(cat "$work/err")"; return; }
-  ok
-}
 
 # Writes a token file (token_dataset.h: "FTOK", u32 version 1, u32 bytes/id 2, u64 count, u16
 # ids): COUNT ids from a noisy repeating pattern in [2, MAX).
@@ -152,5 +136,4 @@ expect_error "tokenizer duplicate special" "given twice" -- "$fathom" tokenizer 
 "$fathom" tokenizer train --vocab 300 --template chatml --out "$work/t7/tokenizer.json" "$work/train_a.txt" > /dev/null 2>&1 &&
   bad "--template chatml accepted" || ok
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,5 +1,6 @@
-# Shared by the RL CLI tests (source it after setting `fathom`): a scratch directory removed on
-# exit, pass/fail counters, and expect_error for the "one 'fathom:' line on stderr, exit 1" rule.
+# Shared by the CLI tests of train/ and rl/ (source it after setting `fathom`): a scratch
+# directory removed on exit, pass/fail counters, and expect_error for the "one 'fathom:' line on
+# stderr, exit 1" rule.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
