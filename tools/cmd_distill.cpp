@@ -118,7 +118,7 @@ Command register_distill(CLI::App& app) {
                   "Teacher checkpoint (config.json, safetensors, and tokenizer.json unless "
                   "--tokenizer)")
       ->required();
-  sub->add_option("--task", o->tasks, "arithmetic | countdown | sort; repeat for several")
+  sub->add_option("--task", o->tasks, "arithmetic | countdown | sort | offtopic; repeat for several")
       ->required();
   add_task_shape_options(sub, o->shape);
   sub->add_option("--n", o->n, "Train-split problems per task")

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "default_model.h"
 #include "core/error.h"
 #include "model/model.h"
 #include "rl/evaluation.h"
@@ -34,7 +35,8 @@ std::string quoted_line(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-int run_eval(const EvalOptions& o) {
+int run_eval(EvalOptions o) {
+  o.model = model_or_builtin(o.model);
   const rl::TaskConfig config = o.task.build();
   if (o.samples > 1 && o.temperature <= 0.0f) {
     fail(ErrorKind::kInvalidArgument,
@@ -153,9 +155,8 @@ Command register_eval(CLI::App& app) {
       "Accuracy on held-out task problems: pass@1, pass@k (with --samples), format-reward rate, "
       "completion length, tokens/s");
   sub->add_option("--model", o->model,
-                  "Checkpoint directory (config.json, safetensors, and "
-                  "tokenizer.json unless --tokenizer)")
-      ->required();
+                  "Checkpoint directory (config.json, safetensors, and tokenizer.json unless "
+                  "--tokenizer; default: the built-in model)");
   add_task_options(sub, o->task);
   sub->add_option("--n", o->n, "Held-out problems")
       ->capture_default_str()

@@ -107,7 +107,7 @@ Command register_grpo(CLI::App& app) {
                   "checkpoint/ (with the tokenizer files)")
       ->required();
   sub->add_option("--task", c->tasks,
-                  "arithmetic | countdown | sort; repeat for a mixture (one task per step, "
+                  "arithmetic | countdown | sort | offtopic; repeat for a mixture (one task per step, "
                   "round-robin)")
       ->required();
   add_task_shape_options(sub, c->shape);

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "engine/generator.h"
+#include "default_model.h"
 #include "model/model.h"
 #include "serve/reasoning.h"
 #include "text/chat_template.h"
@@ -175,12 +176,8 @@ int interactive(ChatSession& session) {
   return 0;
 }
 
-int run_chat(const RunOptions& o) {
-  if (o.model.empty()) {
-    fail(ErrorKind::kInvalidArgument,
-         "no model given and fathom has no built-in model yet: pass --model DIR, a Hugging Face "
-         "checkpoint directory with config.json, *.safetensors and tokenizer.json");
-  }
+int run_chat(RunOptions o) {
+  o.model = model_or_builtin(o.model);
   if (!std::filesystem::exists(std::filesystem::path(o.model) / "tokenizer.json")) {
     fail(ErrorKind::kInvalidArgument, o.model + " has no tokenizer.json: fathom run needs one to chat");
   }
@@ -209,7 +206,9 @@ Command register_run(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Chat with a model in the terminal");
   sub->add_option("prompt", o->prompt, "Ask this once and exit (also when standard input is a pipe)");
-  sub->add_option("--model", o->model, "Checkpoint directory with tokenizer.json");
+  sub->add_option("--model", o->model,
+                  "Checkpoint directory with tokenizer.json (default: the built-in model, "
+                  "models/fathom-tiny, or $FATHOM_MODEL)");
   sub->add_option("--system", o->system, "System prompt");
   sub->add_option("--temperature", o->sampling.temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
   sub->add_option("--top-p", o->sampling.top_p, "Nucleus sampling mass")->capture_default_str();

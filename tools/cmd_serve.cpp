@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "default_model.h"
 #include "model/model.h"
 #include "serve/server.h"
 #include "text/tokenizer.h"
@@ -27,7 +28,8 @@ extern "C" void stop_on_signal(int) {
   if (g_server) g_server->stop();  // httplib's stop() only flips flags and shuts the socket
 }
 
-int run_serve(const ServeOptions& o) {
+int run_serve(ServeOptions o) {
+  o.model = model_or_builtin(o.model);
   const Model model(o.model);
   if (!std::filesystem::exists(std::filesystem::path(o.model) / "tokenizer.json")) {
     fail(ErrorKind::kInvalidArgument, o.model + " has no tokenizer.json: the server needs one");
@@ -70,7 +72,9 @@ Command register_serve(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "serve", "OpenAI-compatible HTTP API: /v1/chat/completions, /v1/completions, /v1/models, "
                "/health, /metrics");
-  sub->add_option("--model", o->model, "Checkpoint directory with tokenizer.json")->required();
+  sub->add_option("--model", o->model,
+                  "Checkpoint directory with tokenizer.json (default: the built-in model, "
+                  "models/fathom-tiny, or $FATHOM_MODEL)");
   sub->add_option("--host", o->host, "Address to listen on")->capture_default_str();
   sub->add_option("--port", o->port, "Port (0: any free port, printed at start)")
       ->capture_default_str()->check(CLI::Range(0, 65535));

@@ -22,9 +22,12 @@ Command register_train(CLI::App& app) {
                                       "Start from this checkpoint's weights and config instead "
                                       "(fine-tuning; fresh optimizer state)");
   config->excludes(init);
-  sub->add_option("--data", o->data_path, "Training token file (FTOK header + uint16/uint32 ids)")
+  sub->add_option("--data", o->data_paths,
+                  "Training token file (FTOK header + uint16/uint32 ids); several are read as one "
+                  "(windows shuffled across them: per-task files mix)")
       ->required();
-  sub->add_option("--val", o->val_path, "Held-out token file (default: the tail of --data)");
+  sub->add_option("--val", o->val_paths,
+                  "Held-out token file(s) (default: the tail of the --data files)");
   sub->add_option("--out", o->out_dir, "Output directory: loss.csv, loss.png (train/val loss "
                                        "plot, redrawn at each save), checkpoint/, optimizer/")
       ->required();

@@ -34,7 +34,7 @@ rl::TaskConfig TaskOptions::build() const {
 }
 
 void add_task_options(CLI::App* sub, TaskOptions& o) {
-  sub->add_option("--task", o.task, "arithmetic | countdown | sort")->required();
+  sub->add_option("--task", o.task, "arithmetic | countdown | sort | offtopic")->required();
   add_task_shape_options(sub, o);
 }
 

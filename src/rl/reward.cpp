@@ -29,6 +29,9 @@ Reward score_completion(const Problem& problem, std::string_view completion,
       case TaskKind::kSort:
         c = detail::check_sort(problem, s.answer);
         break;
+      case TaskKind::kOffTopic:
+        c = detail::check_off_topic(problem, s.answer);
+        break;
     }
     r.correct = c.correct ? 1.0 : 0.0;
     r.answer = c.answer;

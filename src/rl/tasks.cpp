@@ -23,8 +23,9 @@ TaskKind parse_task_kind(std::string_view name) {
   if (name == "arithmetic") return TaskKind::kArithmetic;
   if (name == "countdown") return TaskKind::kCountdown;
   if (name == "sort") return TaskKind::kSort;
-  fail(ErrorKind::kInvalidArgument,
-       "unknown task '" + std::string(name) + "' (expected arithmetic, countdown or sort)");
+  if (name == "offtopic") return TaskKind::kOffTopic;
+  fail(ErrorKind::kInvalidArgument, "unknown task '" + std::string(name) +
+                                        "' (expected arithmetic, countdown, sort or offtopic)");
 }
 
 const char* task_kind_name(TaskKind kind) {
@@ -35,6 +36,8 @@ const char* task_kind_name(TaskKind kind) {
       return "countdown";
     case TaskKind::kSort:
       return "sort";
+    case TaskKind::kOffTopic:
+      return "offtopic";
   }
   return "?";
 }
@@ -90,6 +93,9 @@ Problem generate_problem(const TaskConfig& config, Split split, uint64_t seed, u
         break;
       case TaskKind::kSort:
         p = detail::draw_sort(config.sort, rng);
+        break;
+      case TaskKind::kOffTopic:
+        p = detail::draw_off_topic(rng);
         break;
     }
     if (split_of_key(p.key, config.held_out_per_mille) == split) return p;

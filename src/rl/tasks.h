@@ -5,6 +5,8 @@
 //   countdown   "Use the numbers 3, 7, 25, 50 to make 125. ..."  answer: an expression, checked
 //                                                                exactly (rational arithmetic)
 //   sort        "Sort in ascending order: 42, 7, 19, 3."         answer: the sorted list
+//   offtopic    "What is the capital of France?"                answer: a brief refusal (what
+//                                                                the model says outside its tasks)
 //
 // Every problem comes with a worked solution, a completion "<think>\n…\n</think>\nAnswer: …" whose
 // trace (column addition with carries, long multiplication's partial products, the Countdown
@@ -24,8 +26,9 @@
 
 namespace fathom::rl {
 
-enum class TaskKind { kArithmetic, kCountdown, kSort };
-TaskKind parse_task_kind(std::string_view name);  // "arithmetic" | "countdown" | "sort"
+enum class TaskKind { kArithmetic, kCountdown, kSort, kOffTopic };
+// "arithmetic" | "countdown" | "sort" | "offtopic"
+TaskKind parse_task_kind(std::string_view name);
 const char* task_kind_name(TaskKind kind);
 
 enum class Split { kTrain, kHeldOut };

@@ -66,6 +66,15 @@ std::vector<uint32_t> read_token_file(const std::string& path) {
   return ids;
 }
 
+std::vector<uint32_t> read_token_files(const std::vector<std::string>& paths) {
+  std::vector<uint32_t> ids;
+  for (const std::string& path : paths) {
+    const std::vector<uint32_t> part = read_token_file(path);
+    ids.insert(ids.end(), part.begin(), part.end());
+  }
+  return ids;
+}
+
 int64_t WindowSampler::window_count(int64_t n_ids, int64_t seq_len) {
   return n_ids > seq_len ? (n_ids - 1) / seq_len : 0;
 }

@@ -16,6 +16,8 @@ namespace fathom {
 void write_token_file(const std::string& path, const std::vector<uint32_t>& ids, int bytes_per_id);
 // Throws Error(kCorruptFile) naming the path for a bad magic, version, width or size.
 std::vector<uint32_t> read_token_file(const std::string& path);
+// The files' ids one after another (any mix of widths).
+std::vector<uint32_t> read_token_files(const std::vector<std::string>& paths);
 
 class WindowSampler {
  public:

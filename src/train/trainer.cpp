@@ -88,12 +88,12 @@ TrainRunResult run_training(const TrainRunOptions& o) {
     start_step = adamw.steps();
   }
 
-  const std::vector<uint32_t> data = read_token_file(o.data_path);
+  const std::vector<uint32_t> data = read_token_files(o.data_paths);
   std::vector<uint32_t> val_data;
   const int64_t windows = WindowSampler::window_count(int64_t(data.size()), o.seq_len);
   int64_t train_windows = windows, val_first = 0, val_windows = 0;
-  if (!o.val_path.empty()) {
-    val_data = read_token_file(o.val_path);
+  if (!o.val_paths.empty()) {
+    val_data = read_token_files(o.val_paths);
     val_windows = WindowSampler::window_count(int64_t(val_data.size()), o.seq_len);
   } else if (o.val_fraction > 0) {
     val_windows = std::max<int64_t>(1, int64_t(double(windows) * o.val_fraction));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "train/optimizer.h"
 #include "train/train_model.h"
@@ -18,8 +19,10 @@ struct TrainRunOptions {
   // Or a checkpoint (config.json + safetensors) whose weights to start from: fine-tuning, e.g. a
   // student on distilled examples. Fresh optimizer state; --resume still takes precedence.
   std::string init_dir;
-  std::string data_path;    // token file (token_dataset.h)
-  std::string val_path;     // optional held-out token file; else val_fraction of data
+  // Token files (token_dataset.h), read as one concatenation: windows are shuffled across all of
+  // them, so per-task files mix. Held-out: the val files, else the last val_fraction of data.
+  std::vector<std::string> data_paths;
+  std::vector<std::string> val_paths;
   std::string out_dir;
   int64_t steps = 100;
   int64_t batch = 8;

@@ -23,7 +23,8 @@ TaskConfig config_for(TaskKind kind) {
   return c;
 }
 
-constexpr TaskKind kKinds[] = {TaskKind::kArithmetic, TaskKind::kCountdown, TaskKind::kSort};
+constexpr TaskKind kKinds[] = {TaskKind::kArithmetic, TaskKind::kCountdown, TaskKind::kSort,
+                               TaskKind::kOffTopic};
 
 Problem arithmetic(int64_t a, char op, int64_t b) {
   Problem p;
@@ -192,6 +193,29 @@ TEST(Tasks, ExampleTraces) {
     const Problem p = generate_problem(config_for(kind), Split::kTrain, 4, 0);
     std::printf("%s\n%s\n---\n", p.question.c_str(), p.solution.c_str());
   }
+}
+
+TEST(Tasks, OffTopicQuestionsGetTheRefusal) {
+  const TaskConfig c = config_for(TaskKind::kOffTopic);
+  std::set<std::string> questions;
+  for (const Problem& p : generate_problems(c, Split::kTrain, 1, 2000)) {
+    questions.insert(p.question);
+    EXPECT_EQ(p.answer, "Sorry, I can only solve arithmetic, Countdown and sorting problems.");
+    // Never one of the real tasks' questions: no number where an operand or a list would be.
+    const size_t digit = p.question.find_first_of("0123456789");
+    if (digit != std::string::npos) {
+      EXPECT_EQ(p.question.substr(digit - 2), "* 7?") << p.question;
+    }
+  }
+  EXPECT_GT(questions.size(), 800u);  // templates x subjects, not a handful of strings
+  const Problem p = generate_problem(c, Split::kHeldOut, 1, 0);
+  EXPECT_TRUE(correct(p, p.answer));
+  EXPECT_TRUE(correct(p, "  " + p.answer + "\n"));
+  EXPECT_FALSE(correct(p, "Answer: 42"));
+  EXPECT_FALSE(correct(p, "Sorry."));
+  EXPECT_EQ(score_completion(p, p.answer).format, 0.0);  // the refusal still thinks first
+  EXPECT_THROW(parse_task_kind("off-topic"), Error);
+  EXPECT_EQ(parse_task_kind("offtopic"), TaskKind::kOffTopic);
 }
 
 // ---- rewards -----------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ TEST(TrainingLoop, BiasUpdateKeepsLoadsBalanced) {
   testing::TempDir dir;
   TrainRunOptions o;
   o.config_path = tiny_config_path();
-  o.data_path = write_random_data(dir, 200000, 3);
+  o.data_paths = {write_random_data(dir, 200000, 3)};
   // 2048 tokens per step and DeepSeek-V3's order of learning rate (peak 2.2e-4, report §4.2).
   // At 512 tokens/step the sampling noise of the busiest of 8 experts over 3 layers alone is
   // ~1.2; at lr 3e-3 Adam moves the router logits by more per step than the bias steps can
@@ -97,7 +97,7 @@ TEST(TrainingLoop, CheckpointRoundTripsThroughInferenceModel) {
   testing::TempDir dir;
   TrainRunOptions o;
   o.config_path = tiny_config_path();
-  o.data_path = write_random_data(dir, 4000, 4);
+  o.data_paths = {write_random_data(dir, 4000, 4)};
   o.steps = 3;
   o.batch = 2;
   o.seq_len = 12;
@@ -134,7 +134,7 @@ TEST(TrainingLoop, InitStartsFromACheckpointsWeights) {
   testing::TempDir dir;
   TrainRunOptions o;
   o.config_path = tiny_config_path();
-  o.data_path = write_random_data(dir, 17, 6);  // one window of 16 positions
+  o.data_paths = {write_random_data(dir, 17, 6)};  // one window of 16 positions
   o.steps = 60;
   o.batch = 1;
   o.seq_len = 16;
@@ -169,6 +169,10 @@ TEST(TokenDataset, RoundTripsAndRejectsCorruption) {
   EXPECT_EQ(read_token_file(dir.file("a.bin")), ids);
   write_token_file(dir.file("b.bin"), {70000, 1}, 4);
   EXPECT_EQ(read_token_file(dir.file("b.bin")), (std::vector<uint32_t>{70000, 1}));
+  // Several files (of different widths) read as one, in order.
+  EXPECT_EQ(read_token_files({dir.file("b.bin"), dir.file("a.bin")}),
+            (std::vector<uint32_t>{70000, 1, 0, 1, 65535, 7, 8, 9, 10}));
+  EXPECT_THROW(read_token_files({dir.file("a.bin"), dir.file("missing.bin")}), Error);
   EXPECT_THROW(write_token_file(dir.file("c.bin"), {70000}, 2), Error);
   std::string bytes = testing::read_file(dir.file("a.bin"));
   testing::write_file(dir.file("short.bin"), bytes.substr(0, bytes.size() - 1));
