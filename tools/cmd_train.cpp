@@ -13,6 +13,7 @@ Command register_train(CLI::App& app) {
   auto o = std::make_shared<TrainRunOptions>();
   auto balance_count = std::make_shared<std::string>("topk");
   auto no_mtp_balance = std::make_shared<bool>(false);
+  auto precision = std::make_shared<std::string>("fp32");
   CLI::App* sub = app.add_subcommand(
       "train", "Train a model from config.json on a token file; checkpoints in HF layout");
   CLI::Option* config = sub->add_option("--config", o->config_path,
@@ -46,19 +47,32 @@ Command register_train(CLI::App& app) {
   sub->add_option("--eval-every", o->eval_every, "Held-out evaluation interval")->capture_default_str();
   sub->add_option("--save-every", o->save_every, "Checkpoint interval")->capture_default_str();
   sub->add_option("--seed", o->seed, "Initialisation and data-order seed")->capture_default_str();
+  sub->add_option("--precision", *precision,
+                  "GEMM inputs inside the blocks: fp32, bf16 (rounded, fp32 accumulation) or fp8 "
+                  "(E4M3, 1x128 activation / 128x128 weight scales, DeepSeek-V3 report §3.3); "
+                  "embedding, lm_head, router, norms, attention core and eh_proj stay fp32")
+      ->capture_default_str();
   add_adamw_and_balance_options(sub, o->adamw, *balance_count, *no_mtp_balance);
   add_threads_option(sub);
   sub->add_flag("--resume", o->resume, "Continue from OUT/checkpoint and OUT/optimizer");
-  return {sub, [o, balance_count, no_mtp_balance] {
+  return {sub, [o, balance_count, no_mtp_balance, precision] {
             if (o->config_path.empty() && o->init_dir.empty()) {
               fail(ErrorKind::kInvalidArgument,
                    "train: pass --config FILE (from scratch) or --init DIR (from a checkpoint)");
             }
             o->loss.balance_count = parse_balance_count(*balance_count);
             o->loss.mtp_balance = !*no_mtp_balance;
+            o->precision = parse_gemm_precision(*precision);
             const TrainRunResult r = run_training(*o);
-            std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s\n", r.first_loss, r.last_loss,
-                        r.last_val_loss, r.tokens_per_second);
+            // The GEMM-input activations are stored in fp32 in every mode; the fp8 figure is
+            // what caching them as E4M3 codes + 1x128 scales would take (gemm_input_storage.h).
+            const double mib = 1.0 / (1024.0 * 1024.0);
+            std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s (%s GEMMs); stored GEMM "
+                        "inputs %.1f MiB fp32, %.1f MiB as bf16, %.1f MiB as fp8\n",
+                        r.first_loss, r.last_loss, r.last_val_loss, r.tokens_per_second,
+                        gemm_precision_name(o->precision), double(r.gemm_inputs.fp32_bytes()) * mib,
+                        double(r.gemm_inputs.bf16_bytes()) * mib,
+                        double(r.gemm_inputs.fp8_bytes()) * mib);
             return 0;
           }};
 }

@@ -9,7 +9,7 @@ namespace fathom {
 using namespace train_ops;
 
 BlockTrain::BlockTrain(ParamStore& store, const RopeTables& rope, int64_t layer,
-                       int64_t max_tokens, int64_t max_seq_len)
+                       int64_t max_tokens, int64_t max_seq_len, GemmPrecision precision)
     : c_(store.config()),
       layer_(layer),
       input_layernorm_(&store.get("model.layers." + std::to_string(layer) + ".input_layernorm.weight")),
@@ -17,12 +17,12 @@ BlockTrain::BlockTrain(ParamStore& store, const RopeTables& rope, int64_t layer,
                                            ".post_attention_layernorm.weight")),
       attention_(store.config(), rope,
                  AttentionParams::bind(store, "model.layers." + std::to_string(layer) + ".self_attn."),
-                 max_tokens, max_seq_len) {
+                 max_tokens, max_seq_len, precision) {
   const std::string p = "model.layers." + std::to_string(layer) + ".mlp.";
   if (c_.is_moe_layer(layer)) {
-    moe_ = std::make_unique<MoeTrain>(c_, MoeParams::bind(store, p), max_tokens);
+    moe_ = std::make_unique<MoeTrain>(c_, MoeParams::bind(store, p), max_tokens, precision);
   } else {
-    mlp_ = std::make_unique<MlpTrain>(MlpParams::bind(store, p), max_tokens);
+    mlp_ = std::make_unique<MlpTrain>(MlpParams::bind(store, p), max_tokens, precision);
   }
   const auto size = size_t(max_tokens * c_.hidden_size);
   for (auto* v : {&xn1_, &attn_out_, &h_mid_, &xn2_, &ffn_out_, &dxn1_, &dh_mid_, &dxn2_}) {

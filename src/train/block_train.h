@@ -18,8 +18,9 @@ namespace fathom {
 
 class BlockTrain {
  public:
+  // `precision`: the GEMM inputs of the attention projections and the FFN (gemm_precision.h).
   BlockTrain(ParamStore& store, const RopeTables& rope, int64_t layer, int64_t max_tokens,
-             int64_t max_seq_len);
+             int64_t max_seq_len, GemmPrecision precision);
 
   // h_in, h_out: [n_seq * seq_len, hidden]; h_in must stay alive until backward().
   // `balance` applies to a MoE layer's balance loss (ignored by dense layers).

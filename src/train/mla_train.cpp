@@ -51,11 +51,12 @@ float* grown(std::vector<float>& v, int64_t size) {
 }  // namespace
 
 MlaTrain::MlaTrain(const ModelConfig& config, const RopeTables& rope, AttentionParams params,
-                   int64_t max_tokens, int64_t max_seq_len)
+                   int64_t max_tokens, int64_t max_seq_len, GemmPrecision precision)
     : c_(config),
       rope_(rope),
       rope_cache_(rope, max_seq_len),
       p_(params),
+      precision_(precision),
       max_tokens_(max_tokens),
       max_seq_len_(max_seq_len) {
   heads_ = c_.num_attention_heads;
@@ -97,19 +98,19 @@ void MlaTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, float* y)
   }
   const float eps = float(c_.rms_norm_eps);
   if (p_.q_proj == nullptr) {
-    linear_forward(x, n_, *p_.q_a_proj, q_a_.data());                          // [n, q_lora]
+    linear_forward(x, n_, *p_.q_a_proj, q_a_.data(), precision_);               // [n, q_lora]
     rms_norm_forward(q_a_.data(), n_, q_rank_, *p_.q_a_layernorm, eps, q_a_n_.data(),
                      q_a_rstd_.data());
-    linear_forward(q_a_n_.data(), n_, *p_.q_b_proj, q_.data());                // [n, H, qk]
+    linear_forward(q_a_n_.data(), n_, *p_.q_b_proj, q_.data(), precision_);     // [n, H, qk]
   } else {
-    linear_forward(x, n_, *p_.q_proj, q_.data());
+    linear_forward(x, n_, *p_.q_proj, q_.data(), precision_);
   }
   const int64_t kv_a_dim = kv_rank_ + rope_dim_;
-  linear_forward(x, n_, *p_.kv_a_proj_with_mqa, kv_a_.data());                 // [n, kvr + r]
+  linear_forward(x, n_, *p_.kv_a_proj_with_mqa, kv_a_.data(), precision_);      // [n, kvr + r]
   // c = kv_a[:, :kvr] normalised into c_n; kv_a keeps the raw c for the norm's backward.
   rms_norm_forward(kv_a_.data(), n_, kv_rank_, *p_.kv_a_layernorm, eps, c_n_.data(),
                    c_rstd_.data(), kv_a_dim);
-  linear_forward(c_n_.data(), n_, *p_.kv_b_proj, kv_.data());                  // [n, H, nope+v]
+  linear_forward(c_n_.data(), n_, *p_.kv_b_proj, kv_.data(), precision_);       // [n, H, nope+v]
   parallel_for_if(n_ * (heads_ + 1) * rope_dim_, n_, 16, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t pos = t % seq_len_;
@@ -122,7 +123,7 @@ void MlaTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, float* y)
   parallel_for(n_seq_ * heads_, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) attention_forward(i / heads_, i % heads_);
   });
-  linear_forward(o_.data(), n_, *p_.o_proj, y);                                // [n, hidden]
+  linear_forward(o_.data(), n_, *p_.o_proj, y, precision_);                     // [n, hidden]
 }
 
 void MlaTrain::gather_head(int64_t b, int64_t h, float* q, float* k, float* v) const {
@@ -215,7 +216,7 @@ void MlaTrain::attention_backward(int64_t b, int64_t h) {
 
 void MlaTrain::backward(const float* dy, float* dx) {
   const int64_t kv_a_dim = kv_rank_ + rope_dim_;
-  linear_backward(o_.data(), dy, n_, *p_.o_proj, d_o_.data(), false);          // dO [n, H*v]
+  linear_backward(o_.data(), dy, n_, *p_.o_proj, d_o_.data(), false, precision_);  // dO [n, H*v]
   parallel_for(n_seq_ * heads_, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) attention_backward(i / heads_, i % heads_);
   });
@@ -239,18 +240,18 @@ void MlaTrain::backward(const float* dy, float* dx) {
     }
   });
   // [k_nope ; v] = kv_b_proj(c_n)  →  dc_n, then through kv_a_layernorm into dkv_a[:, :kvr].
-  linear_backward(c_n_.data(), dkv_.data(), n_, *p_.kv_b_proj, dc_n_.data(), false);
+  linear_backward(c_n_.data(), dkv_.data(), n_, *p_.kv_b_proj, dc_n_.data(), false, precision_);
   rms_norm_backward_accum(kv_a_.data(), c_rstd_.data(), dc_n_.data(), n_, kv_rank_,
                           *p_.kv_a_layernorm, dkv_a_.data(), kv_a_dim);
-  linear_backward(x_, dkv_a_.data(), n_, *p_.kv_a_proj_with_mqa, dx, true);
+  linear_backward(x_, dkv_a_.data(), n_, *p_.kv_a_proj_with_mqa, dx, true, precision_);
   if (p_.q_proj == nullptr) {
-    linear_backward(q_a_n_.data(), dq_.data(), n_, *p_.q_b_proj, dq_a_n_.data(), false);
+    linear_backward(q_a_n_.data(), dq_.data(), n_, *p_.q_b_proj, dq_a_n_.data(), false, precision_);
     std::fill(dq_a_.begin(), dq_a_.begin() + n_ * q_rank_, 0.0f);
     rms_norm_backward_accum(q_a_.data(), q_a_rstd_.data(), dq_a_n_.data(), n_, q_rank_,
                             *p_.q_a_layernorm, dq_a_.data());
-    linear_backward(x_, dq_a_.data(), n_, *p_.q_a_proj, dx, true);
+    linear_backward(x_, dq_a_.data(), n_, *p_.q_a_proj, dx, true, precision_);
   } else {
-    linear_backward(x_, dq_.data(), n_, *p_.q_proj, dx, true);
+    linear_backward(x_, dq_.data(), n_, *p_.q_proj, dx, true, precision_);
   }
 }
 

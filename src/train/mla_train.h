@@ -14,6 +14,7 @@
 
 #include "model/config.h"
 #include "model/rope.h"
+#include "train/gemm_precision.h"
 #include "train/ops.h"
 #include "train/params.h"
 
@@ -35,8 +36,10 @@ struct AttentionParams {
 class MlaTrain {
  public:
   // Activation storage for up to max_tokens rows in sequences of up to max_seq_len, sized once.
+  // `precision` applies to the projections (q_a/q_b or q, kv_a, kv_b, o); the attention core
+  // (scores, softmax, P·V) stays fp32 (V3 report §3.3.1).
   MlaTrain(const ModelConfig& config, const RopeTables& rope, AttentionParams params,
-           int64_t max_tokens, int64_t max_seq_len);
+           int64_t max_tokens, int64_t max_seq_len, GemmPrecision precision);
 
   // x, y: [n_seq * seq_len, hidden]; sequence b occupies rows b*seq_len .. (b+1)*seq_len-1 and
   // sees positions 0..seq_len-1. x must stay alive and unchanged until backward().
@@ -58,6 +61,7 @@ class MlaTrain {
   const RopeTables& rope_;
   train_ops::RopeCache rope_cache_;  // [max_seq_len] positions
   AttentionParams p_;
+  GemmPrecision precision_;
   int64_t max_tokens_, max_seq_len_;
   const float* x_ = nullptr;
   int64_t n_seq_ = 0, seq_len_ = 0, n_ = 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "train/gemm_precision.h"
 #include "train/params.h"
 
 namespace fathom {
@@ -39,21 +40,25 @@ struct MlpScratch {
   }
 };
 
-void mlp_forward(const MlpParams& p, const float* x, int64_t n, MlpActivations a, float* y);
+// `precision` applies to the three projections' GEMMs (ops.h linear_forward).
+void mlp_forward(const MlpParams& p, const float* x, int64_t n, MlpActivations a, float* y,
+                 GemmPrecision precision);
 // dx (+)= d(loss)/dx (accumulate_dx) ; parameter gradients accumulate. `grads` receives dg, du
 // and dh ([n, width] each).
 void mlp_backward(const MlpParams& p, const float* x, int64_t n, MlpActivations a,
-                  const float* dy, MlpActivations grads, float* dx, bool accumulate_dx);
+                  const float* dy, MlpActivations grads, float* dx, bool accumulate_dx,
+                  GemmPrecision precision);
 
 // A dense FFN with its own activation storage (dense layers).
 class MlpTrain {
  public:
-  MlpTrain(MlpParams params, int64_t max_tokens);
+  MlpTrain(MlpParams params, int64_t max_tokens, GemmPrecision precision);
   void forward(const float* x, int64_t n, float* y);  // x kept until backward()
   void backward(const float* dy, float* dx);          // dx += ...
 
  private:
   MlpParams p_;
+  GemmPrecision precision_;
   const float* x_ = nullptr;
   int64_t n_ = 0;
   std::vector<float> g_, u_, h_;

@@ -39,8 +39,9 @@ MoeParams MoeParams::bind(ParamStore& s, const std::string& p) {
   return m;
 }
 
-MoeTrain::MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_tokens)
-    : c_(config), p_(std::move(params)) {
+MoeTrain::MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_tokens,
+                   GemmPrecision precision)
+    : c_(config), p_(std::move(params)), precision_(precision) {
   experts_ = *c_.n_routed_experts;
   top_k_ = c_.num_experts_per_tok;
   hidden_ = c_.hidden_size;
@@ -179,11 +180,11 @@ void MoeTrain::forward(const float* x, int64_t n_seq, int64_t seq_len, const Bal
   for_each_expert([&](int64_t e, int64_t a0, int64_t rows) {
     mlp_forward(p_.experts[size_t(e)], &xe_[size_t(a0 * d)], rows,
                 {&ge_[size_t(a0 * width_)], &ue_[size_t(a0 * width_)], &he_[size_t(a0 * width_)]},
-                &ye_[size_t(a0 * d)]);
+                &ye_[size_t(a0 * d)], precision_);
   });
   if (p_.shared_experts) {
     mlp_forward(*p_.shared_experts, x, n_, {shared_g_.data(), shared_u_.data(), shared_h_.data()},
-                shared_y_.data());
+                shared_y_.data(), precision_);
   }
   // Combine (eq. 12), one token per iteration: y_t = Σ_k g_k E_k(x_t) (+ shared(x_t)).
   parallel_for_if(n_ * (K + 1) * d, n_, 8, [&](int64_t t0, int64_t t1) {
@@ -242,7 +243,7 @@ void MoeTrain::backward(const float* dy, float* dx) {
   const int64_t E = experts_, K = top_k_;
   if (p_.shared_experts) {
     mlp_backward(*p_.shared_experts, x_, n_, {shared_g_.data(), shared_u_.data(), shared_h_.data()},
-                 dy, scratch_.rows(0, p_.shared_experts->width()), dx, true);
+                 dy, scratch_.rows(0, p_.shared_experts->width()), dx, true, precision_);
   }
   // Routed experts: y_t = Σ_k g_k · E_k(x_t)  →  dE_k = g_k · dy_t,  dg_k = dy_t · E_k(x_t).
   const int64_t d = hidden_;
@@ -265,7 +266,8 @@ void MoeTrain::backward(const float* dy, float* dx) {
   for_each_expert([&](int64_t e, int64_t a0, int64_t rows) {
     mlp_backward(p_.experts[size_t(e)], &xe_[size_t(a0 * d)], rows,
                  {&ge_[size_t(a0 * width_)], &ue_[size_t(a0 * width_)], &he_[size_t(a0 * width_)]},
-                 &dye_[size_t(a0 * d)], scratch_.rows(a0, width_), &dxe_[size_t(a0 * d)], false);
+                 &dye_[size_t(a0 * d)], scratch_.rows(a0, width_), &dxe_[size_t(a0 * d)], false,
+                 precision_);
   });
   parallel_for_if(n_ * K * d, n_, 8, [&](int64_t t0, int64_t t1) {  // scatter back, per token
     for (int64_t t = t0; t < t1; ++t) {

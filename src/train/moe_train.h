@@ -46,7 +46,10 @@ struct MoeParams {
 
 class MoeTrain {
  public:
-  MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_tokens);
+  // `precision` applies to the routed and shared experts' GEMMs; the router stays fp32 (V3
+  // report §3.3.1 keeps the gating module in its original precision).
+  MoeTrain(const ModelConfig& config, MoeParams params, int64_t max_tokens,
+           GemmPrecision precision);
 
   // x, y: [n_seq * seq_len, hidden]; x kept alive until backward(). `balance` sets the balance
   // loss, whose value (mean over the n_seq sequences of L_Bal, V3 eq. 17) balance_loss() returns
@@ -63,6 +66,7 @@ class MoeTrain {
  private:
   const ModelConfig& c_;
   MoeParams p_;
+  GemmPrecision precision_;
   int64_t experts_, top_k_, hidden_, width_;
   const float* x_ = nullptr;
   int64_t n_seq_ = 0, seq_len_ = 0, n_ = 0;

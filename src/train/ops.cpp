@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "train/fp8_quant.h"
 
 namespace fathom::train_ops {
 
@@ -88,9 +89,9 @@ void transpose_impl(const float* a, int64_t rows, int64_t cols, float* dst) {
   });
 }
 
-// Per-thread scratch of linear_backward, grown to the largest call and then reused.
+// Per-thread scratch of the weight-gradient product, grown to the largest call and then reused.
 struct LinearScratch {
-  std::vector<float> dx, t, dw;
+  std::vector<float> t, dw;
 };
 
 float* grown(std::vector<float>& v, int64_t size) {
@@ -116,7 +117,11 @@ void transpose(const float* a, int64_t rows, int64_t cols, float* at) {
   transpose_impl<false>(a, rows, cols, at);
 }
 
-void linear_forward(const float* x, int64_t n, const Param& w, float* y) {
+namespace {
+
+// y[n, out] = x[n, in] · w[out, in]ᵀ on plain fp32 arrays.
+void linear_forward_f32(const float* x, int64_t n, const float* w, int64_t out, int64_t in,
+                        float* y) {
   // On training shapes (hundreds of rows, K of 64..768) linear_transposed on Wᵀ runs 1.5-3x
   // faster than linear on W (1 thread, Zen 5, bench/train shapes: kv_b 69 -> 224, q_b 103 ->
   // 231, dense up 141 -> 225 GFLOP/s), which pays for transposing W on every call (~0.1 ns per
@@ -124,31 +129,31 @@ void linear_forward(const float* x, int64_t n, const Param& w, float* y) {
   // 142 -> 127 GFLOP/s), whose panels linear_transposed revisits once per 32 rows of K.
   // Transposing per call keeps no copy that could go stale when the optimizer updates W.
   constexpr int64_t kMinRowsForTransposed = 48, kMaxOutputForTransposed = int64_t(1) << 20;
-  const int64_t out = w.shape[0], in = w.shape[1];
   if (n < kMinRowsForTransposed || n * out > kMaxOutputForTransposed) {
-    return kernels().linear(x, n, w.matrix(), y);
+    return kernels().linear(x, n, f32_matrix(w, out, in), y);
   }
   thread_local std::vector<float> w_t;
   float* wt = grown(w_t, in * out);
-  transpose(w.value.data(), out, in, wt);
+  transpose(w, out, in, wt);
   kernels().linear_transposed(x, n, f32_matrix(wt, in, out), y);
 }
 
-void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float* dx,
-                     bool accumulate_dx) {
-  if (n <= 0) return;
-  const int64_t out = w.shape[0], in = w.shape[1];
-  thread_local LinearScratch s;
-  if (dx != nullptr) {
-    // dx = dy[n, out] · W[out, in]
-    if (accumulate_dx) {
-      float* tmp = grown(s.dx, n * in);
-      kernels().linear_transposed(dy, n, w.matrix(), tmp);
-      add_inplace(dx, tmp, n * in);
-    } else {
-      kernels().linear_transposed(dy, n, w.matrix(), dx);
-    }
+// dx[n, in] (+)= dy[n, out] · w[out, in]
+void linear_dgrad_f32(const float* dy, int64_t n, const float* w, int64_t out, int64_t in,
+                      float* dx, bool accumulate_dx) {
+  if (accumulate_dx) {
+    thread_local std::vector<float> dx_tmp;
+    float* tmp = grown(dx_tmp, n * in);
+    kernels().linear_transposed(dy, n, f32_matrix(w, out, in), tmp);
+    add_inplace(dx, tmp, n * in);
+  } else {
+    kernels().linear_transposed(dy, n, f32_matrix(w, out, in), dx);
   }
+}
+
+// g[out, in] += dy[n, out]ᵀ · x[n, in]
+void linear_wgrad_f32(const float* x, const float* dy, int64_t n, int64_t out, int64_t in,
+                      float* g) {
   // dW[out, in] += dyᵀ · x, a product over the token axis, which is the row axis of both
   // operands: linear_transposed reduces over its weight's rows but wants the other operand
   // transposed. Two orders:
@@ -157,7 +162,7 @@ void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float
   // Measured on the bench shapes (1 thread): the first wins when out <= in, and when dy is too
   // big for L2 (an lm_head's [n, vocab]: 185 vs 115 GFLOP/s); the second when out > in
   // (dense up/gate, kv_b, o_proj: 190-220 vs 120-200 GFLOP/s).
-  float* g = w.grad.data();
+  thread_local LinearScratch s;
   if (out <= in || n * out > (int64_t(1) << 20)) {
     float* dy_t = grown(s.t, out * n);
     float* dw = grown(s.dw, out * in);
@@ -171,6 +176,63 @@ void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float
     kernels().linear_transposed(x_t, in, f32_matrix(dy, n, out), dw_t);
     transpose_impl<true>(dw_t, in, out, g);
   }
+}
+
+// Per-thread rounded copies of GEMM operands, grown to the largest call and then reused.
+struct RoundedOperands {
+  std::vector<float> a, b, c;
+};
+
+// src[rows, cols] as the GEMM will see it under `precision` (not kF32), written to buf.
+const float* rounded(const float* src, int64_t rows, int64_t cols, GemmPrecision precision,
+                     fp8::TileShape tile, std::vector<float>& buf) {
+  float* dst = grown(buf, rows * cols);
+  if (precision == GemmPrecision::kBF16) {
+    fp8::round_bf16(src, rows * cols, dst);
+  } else {
+    fp8::quantize_dequantize(src, rows, cols, tile, dst);
+  }
+  return dst;
+}
+
+}  // namespace
+
+void linear_forward(const float* x, int64_t n, const Param& w, float* y,
+                    GemmPrecision precision) {
+  const int64_t out = w.shape[0], in = w.shape[1];
+  if (precision == GemmPrecision::kF32) {
+    return linear_forward_f32(x, n, w.value.data(), out, in, y);
+  }
+  thread_local RoundedOperands r;
+  const float* xq = rounded(x, n, in, precision, fp8::kActivationTile, r.a);
+  const float* wq = rounded(w.value.data(), out, in, precision, fp8::kWeightBlock, r.b);
+  linear_forward_f32(xq, n, wq, out, in, y);
+}
+
+void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float* dx,
+                     bool accumulate_dx, GemmPrecision precision) {
+  if (n <= 0) return;
+  const int64_t out = w.shape[0], in = w.shape[1];
+  if (precision == GemmPrecision::kF32) {
+    if (dx != nullptr) linear_dgrad_f32(dy, n, w.value.data(), out, in, dx, accumulate_dx);
+    linear_wgrad_f32(x, dy, n, out, in, w.grad.data());
+    return;
+  }
+  thread_local RoundedOperands r;
+  // bf16 rounding is per element, so one rounded dy serves both products; FP8 tiles differ
+  // (dgrad reduces over `out`, wgrad over tokens; report §3.3.2).
+  const bool is_fp8 = precision == GemmPrecision::kFP8;
+  const float* dy_rows = nullptr;
+  if (dx != nullptr || !is_fp8) {
+    dy_rows = rounded(dy, n, out, precision, fp8::kActivationTile, r.a);
+  }
+  if (dx != nullptr) {
+    const float* wq = rounded(w.value.data(), out, in, precision, fp8::kWeightBlock, r.b);
+    linear_dgrad_f32(dy_rows, n, wq, out, in, dx, accumulate_dx);
+  }
+  const float* dy_cols = is_fp8 ? rounded(dy, n, out, precision, fp8::kTokenTile, r.a) : dy_rows;
+  const float* xq = rounded(x, n, in, precision, fp8::kTokenTile, r.c);
+  linear_wgrad_f32(xq, dy_cols, n, out, in, w.grad.data());
 }
 
 void rms_norm_forward(const float* x, int64_t n, int64_t d, const Param& w, float eps, float* y,

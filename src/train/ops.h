@@ -12,6 +12,7 @@
 
 #include "core/thread_pool.h"
 #include "model/rope.h"
+#include "train/gemm_precision.h"
 #include "train/params.h"
 
 namespace fathom::train_ops {
@@ -39,10 +40,18 @@ void add(const float* a, const float* b, int64_t count, float* y);
 void transpose(const float* a, int64_t rows, int64_t cols, float* at);
 
 // y[n, out] = x[n, in] · Wᵀ
-void linear_forward(const float* x, int64_t n, const Param& w, float* y);
+// With a precision other than kF32 the GEMM multiplies rounded copies of its inputs
+// (gemm_precision.h; DeepSeek-V3 report §3.3): bf16, or E4M3 with x scaled per 1x128 tile along
+// `in` and W per 128x128 block. The products and sums stay fp32, which for E4M3 inputs is what
+// an FP8 GEMM promoting its partial sums to fp32 every 128 products computes (an e4m3·e4m3
+// product is exact in fp32), up to the fp32 rounding of the scale multiplications.
+void linear_forward(const float* x, int64_t n, const Param& w, float* y,
+                    GemmPrecision precision = GemmPrecision::kF32);
 // dx[n, in] (+)= dy · W;  dW[out, in] += dyᵀ · x.   dx may be null (input needs no gradient).
+// kFP8: dgrad quantizes dy per 1x128 tile along `out` (its K) and W per 128x128 block; wgrad
+// quantizes dy and x per 128x1 tile along the token axis (its K). kBF16 rounds dy, W and x.
 void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float* dx,
-                     bool accumulate_dx);
+                     bool accumulate_dx, GemmPrecision precision = GemmPrecision::kF32);
 
 // RMSNorm (Zhang & Sennrich 2019): y = x · r · w with r = (mean(x²) + eps)^-1/2, per row of
 // width d. rstd[n] receives r (saved for the backward). Rows of x start x_stride floats apart

@@ -22,16 +22,17 @@ void validate(const LossWeights& w) {
   }
 }
 
-TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len)
+TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len,
+                       GemmPrecision precision)
     : store_(store), c_(store.config()), rope_(make_rope_tables(store.config())), batch_(batch),
-      seq_len_(seq_len) {
+      seq_len_(seq_len), precision_(precision) {
   if (batch < 1 || seq_len < 2) {
     fail(ErrorKind::kInvalidArgument, "training needs batch >= 1 and seq_len >= 2 (MTP is "
                                       "defined on seq_len - 1 positions)");
   }
   const int64_t n = batch * seq_len, d = c_.hidden_size, V = c_.vocab_size;
   for (int64_t l = 0; l < c_.num_hidden_layers; ++l) {
-    blocks_.push_back(std::make_unique<BlockTrain>(store, rope_, l, n, seq_len));
+    blocks_.push_back(std::make_unique<BlockTrain>(store, rope_, l, n, seq_len, precision));
   }
   embed_tokens_ = &store.get("model.embed_tokens.weight");
   norm_ = &store.get("model.norm.weight");
@@ -49,7 +50,7 @@ TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len)
   if (c_.num_nextn_predict_layers == 1) {
     const int64_t L = c_.num_hidden_layers, nm = batch * (seq_len - 1);
     const std::string p = "model.layers." + std::to_string(L) + ".";
-    mtp_block_ = std::make_unique<BlockTrain>(store, rope_, L, nm, seq_len - 1);
+    mtp_block_ = std::make_unique<BlockTrain>(store, rope_, L, nm, seq_len - 1, precision);
     enorm_ = &store.get(p + "enorm.weight");
     hnorm_ = &store.get(p + "hnorm.weight");
     eh_proj_ = &store.get(p + "eh_proj.weight");

@@ -63,7 +63,10 @@ struct LayerLoad {
 class TrainModel {
  public:
   // Storage for batches of up to `batch` sequences of `seq_len` training positions.
-  TrainModel(ParamStore& store, int64_t batch, int64_t seq_len);
+  // `precision` sets the GEMM inputs inside every decoder block, the MTP block's included
+  // (gemm_precision.h); embedding, lm_head, eh_proj and the norms stay fp32 regardless.
+  TrainModel(ParamStore& store, int64_t batch, int64_t seq_len,
+             GemmPrecision precision = GemmPrecision::kF32);
   ~TrainModel();
 
   // ids: [n_seq, seq_len + 1] row-major, n_seq <= batch. Runs the forward pass and, when
@@ -78,6 +81,7 @@ class TrainModel {
   const std::vector<float>& logits() const { return logits_; }
   int64_t batch() const { return batch_; }
   int64_t seq_len() const { return seq_len_; }
+  GemmPrecision precision() const { return precision_; }
 
  private:
   void embed(const Param& table, const int32_t* ids, int64_t stride, int64_t offset,
@@ -89,6 +93,7 @@ class TrainModel {
   const ModelConfig& c_;
   RopeTables rope_;
   int64_t batch_, seq_len_;
+  GemmPrecision precision_;
   std::vector<std::unique_ptr<BlockTrain>> blocks_;
   std::unique_ptr<BlockTrain> mtp_block_;
   Param *embed_tokens_, *norm_, *lm_head_;

@@ -116,10 +116,11 @@ TrainRunResult run_training(const TrainRunOptions& o) {
                                           val_windows, o.seed);
   }
 
-  TrainModel model(store, o.batch, o.seq_len);
+  TrainModel model(store, o.batch, o.seq_len, o.precision);
   std::ofstream csv(out / "loss.csv", resuming ? std::ios::app : std::ios::trunc);
   if (!resuming) csv << "step,lr,loss,main_ce,mtp_ce,balance,grad_norm,max_over_mean_load,val_ce\n";
   TrainRunResult result;
+  result.gemm_inputs = gemm_input_storage(store.config(), o.batch, o.seq_len);
   const auto t0 = std::chrono::steady_clock::now();
   double load_sum = 0.0;
   int64_t load_steps = 0;

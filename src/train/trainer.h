@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "train/gemm_input_storage.h"
+#include "train/gemm_precision.h"
 #include "train/optimizer.h"
 #include "train/train_model.h"
 
@@ -37,6 +39,9 @@ struct TrainRunOptions {
   uint64_t seed = 1;
   bool resume = false;
   bool progress = true;       // the live progress line on stderr
+  // GEMM inputs inside the blocks: fp32 (default), or bf16 / FP8 E4M3 mixed precision after
+  // the DeepSeek-V3 report §3.3 (gemm_precision.h). Not saved: --resume may change it.
+  GemmPrecision precision = GemmPrecision::kF32;
   LossWeights loss;
   AdamWOptions adamw;         // adamw.lr is the peak learning rate
 };
@@ -46,6 +51,9 @@ struct TrainRunResult {
   double tokens_per_second = 0.0;
   // max over MoE layers of max_i load_i / mean load, averaged over the last half of the steps
   double max_over_mean_load = 0.0;
+  // The blocks' stored GEMM inputs for this model and batch, and what FP8 caching would take
+  // (gemm_input_storage.h; they are kept in fp32 here).
+  GemmInputStorage gemm_inputs;
 };
 
 // Throws Error(kInvalidArgument) naming the first bad setting.

@@ -1,0 +1,114 @@
+#include "train/fp8_quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/dtype.h"
+#include "train/ops.h"
+
+namespace fathom::fp8 {
+
+namespace {
+
+constexpr uint32_t kAbsMask = 0x7fffffffu, kInfBits = 0x7f800000u;
+constexpr uint32_t k448Bits = 0x43e00000u;     // 448.0f
+constexpr uint32_t kMinNormalBits = 0x3c800000u;  // 2^-6, E4M3's smallest normal
+
+// Largest magnitude of each column tile over rows [r0, r1) of src[·, cols] (NaN ignored: a
+// comparison with NaN is false), row by row so the reads stay contiguous.
+void column_tile_amax(const float* src, int64_t cols, int64_t r0, int64_t r1, int64_t tile_cols,
+                      float* amax) {
+  const int64_t n_tiles = tiles(cols, tile_cols);
+  std::fill(amax, amax + n_tiles, 0.0f);
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* row = src + r * cols;
+    for (int64_t ct = 0; ct < n_tiles; ++ct) {
+      const int64_t c1 = std::min(cols, (ct + 1) * tile_cols);
+      float m = amax[ct];
+      for (int64_t c = ct * tile_cols; c < c1; ++c) {
+        const float a = std::fabs(row[c]);
+        m = a > m ? a : m;
+      }
+      amax[ct] = m;
+    }
+  }
+}
+
+// emit(r0, r1, scales) for every row of tiles (rows r0..r1-1), with that row's column-tile
+// scales; rows of tiles split over the pool. Each tile is read and written by one thread in a
+// fixed order, so the result does not depend on the thread count.
+template <typename Emit>
+void for_each_tile_row(const float* src, int64_t rows, int64_t cols, TileShape t, Emit&& emit) {
+  const int64_t n_col_tiles = tiles(cols, t.cols);
+  train_ops::parallel_for_if(rows * cols, tiles(rows, t.rows), t.rows >= 16 ? 1 : 16,
+                             [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> scale;
+    scale.resize(size_t(n_col_tiles));
+    for (int64_t tr = b; tr < e; ++tr) {
+      const int64_t r0 = tr * t.rows, r1 = std::min(rows, r0 + t.rows);
+      column_tile_amax(src, cols, r0, r1, t.cols, scale.data());
+      for (float& s : scale) s = tile_scale(s);
+      emit(r0, r1, scale.data());
+    }
+  });
+}
+
+}  // namespace
+
+uint8_t encode_e4m3(float v) {
+  const uint32_t u = bits_from_f32(v), a = u & kAbsMask;
+  const auto sign = uint8_t((u >> 24) & 0x80u);
+  if (a > kInfBits) return sign | 0x7f;  // NaN
+  if (a >= k448Bits) return sign | 0x7e;  // saturate (inf included): no E4M3 infinity
+  if (a < kMinNormalBits) {
+    // Subnormal range, steps of 2^-9: |v|·2^9 is exact (a power-of-two scaling) and below 8;
+    // adding and removing 2^23 rounds it to an integer, ties to even (the default rounding
+    // mode). 8 is the smallest normal's code, so a carry lands on the right code.
+    const float scaled = f32_from_bits(a) * 512.0f;
+    return sign | uint8_t((scaled + 8388608.0f) - 8388608.0f);
+  }
+  // Normal: drop 20 of float's 23 mantissa bits, ties to even; a carry out of the mantissa
+  // bumps the exponent, as it should. Rebias the exponent from 127 to 7 (120 << 3 = 960).
+  const uint32_t rounded = (a + 0x7ffffu + ((a >> 20) & 1u)) >> 20;
+  return sign | uint8_t(std::min<uint32_t>(rounded - 960u, 0x7eu));
+}
+
+float decode_e4m3(uint8_t code) { return fp8_e4m3_to_f32(code); }
+
+float tile_scale(float amax) { return amax == 0.0f ? 1.0f : amax / kE4M3Max; }
+
+void quantize(const float* src, int64_t rows, int64_t cols, TileShape t, uint8_t* codes,
+              float* scales) {
+  const int64_t n_col_tiles = tiles(cols, t.cols);
+  for_each_tile_row(src, rows, cols, t, [&](int64_t r0, int64_t r1, const float* scale) {
+    std::copy(scale, scale + n_col_tiles, scales + (r0 / t.rows) * n_col_tiles);
+    for (int64_t r = r0; r < r1; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        codes[r * cols + c] = encode_e4m3(src[r * cols + c] / scale[c / t.cols]);
+      }
+    }
+  });
+}
+
+void quantize_dequantize(const float* src, int64_t rows, int64_t cols, TileShape t, float* dst) {
+  for_each_tile_row(src, rows, cols, t, [&](int64_t r0, int64_t r1, const float* scale) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* x = src + r * cols;
+      float* y = dst + r * cols;
+      for (int64_t ct = 0, c0 = 0; c0 < cols; ++ct, c0 += t.cols) {
+        const float s = scale[ct];
+        const int64_t c1 = std::min(cols, c0 + t.cols);
+        for (int64_t c = c0; c < c1; ++c) y[c] = decode_e4m3(encode_e4m3(x[c] / s)) * s;
+      }
+    }
+  });
+}
+
+void round_bf16(const float* src, int64_t count, float* dst) {
+  train_ops::parallel_for_if(count, count, 4096, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
+  });
+}
+
+}  // namespace fathom::fp8
