@@ -24,7 +24,7 @@ OUT=${1:-$ROOT/build/fathom-tiny}
 # Scale knobs (the defaults are the recipe; smaller values make a quick smoke run).
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-7000}
 STUDENT_STEPS=${STUDENT_STEPS:-3000}
-GRPO_STEPS=${GRPO_STEPS:-400}
+GRPO_STEPS=${GRPO_STEPS:-300}
 DISTILL_STEPS=${DISTILL_STEPS:-600}
 DATA_SCALE=${DATA_SCALE:-1}
 EVAL_N=${EVAL_N:-200}
@@ -124,7 +124,7 @@ pretrain() {  # pretrain CONFIG OUTDIR STEPS
 grpo() {  # grpo MODEL OUTDIR
   "$FATHOM" grpo --model "$1" --out "$2" --task arithmetic --task countdown --task sort \
     "${FULL_SHAPES[@]}" --steps "$GRPO_STEPS" --prompts 16 --group 8 --max-tokens 192 \
-    --variant dapo --lr 5e-5 --eval-every 40 --eval-n 100 --seed 3 --quiet
+    --variant dapo --lr 5e-5 --eval-every 30 --eval-n 100 --seed 3 --quiet
 }
 
 distill() {  # the RL teacher's correct traces of train-split problems, then the student on them
@@ -150,6 +150,29 @@ evaluate() {  # evaluate NAME MODEL: held-out greedy pass@1 of every task, one C
     fmt=$(sed -n 's/.*"format_rate": \([0-9.e-]*\).*/\1/p' "$OUT/report/eval_$1_$t.json")
     len=$(sed -n 's/.*"mean_completion_tokens": \([0-9.e-]*\).*/\1/p' "$OUT/report/eval_$1_$t.json")
     echo "$1,$t,$pass,$fmt,$len" >>"$csv"
+  done
+  cat "$csv"
+}
+
+eval_shapes() {  # before/after GRPO on the easy shapes and on the hard shapes the cold start saw rarely
+  local csv=$OUT/report/eval_shapes.csv
+  echo "shape,cold_start,grpo" >"$csv"
+  local shapes=(
+    "sort 3-5:--task sort --min-count 3 --max-count 5"
+    "sort 6-7:--task sort --min-count 6 --max-count 7"
+    "countdown 3 numbers:--task countdown --min-numbers 3 --max-numbers 3"
+    "countdown 4 numbers:--task countdown --min-numbers 4 --max-numbers 4"
+    "+- up to 3 digits:--task arithmetic --max-digits 3 --ops +-"
+    "+- 4-5 digits:--task arithmetic --min-digits 4 --max-digits 5 --ops +-"
+    "x 2 digits by 2 digits:--task arithmetic --min-digits 2 --mul-max-digits 2 --ops *")
+  for entry in "${shapes[@]}"; do
+    local name=${entry%%:*} args pass=()
+    read -r -a args <<<"${entry#*:}"
+    for m in "$OUT/teacher/checkpoint" "$OUT/model"; do
+      pass+=("$("$FATHOM" eval --model "$m" "${args[@]}" --n "$EVAL_N" --seed 7 --max-tokens 192 \
+        --json | sed -n 's/.*"pass@1": \([0-9.e-]*\).*/\1/p')")
+    done
+    echo "$name,${pass[0]},${pass[1]}" >>"$csv"
   done
   cat "$csv"
 }
@@ -187,6 +210,10 @@ summarize() {  # report/results.md: the before/after table from the eval CSVs
                                    t, a, b, 100 * (b - a), c, d, e }'
     done
     echo
+    echo "| shape (held-out, greedy pass@1) | cold start | after GRPO |"
+    echo "|---|---|---|"
+    tail -n +2 "$r/eval_shapes.csv" | awk -F, '{ printf "| %s | %.3f | %.3f |\n", $1, $2, $3 }'
+    echo
     tail -1 "$r/mtp_acceptance.txt"
     echo
     echo "Stage timings (seconds, FATHOM_THREADS=${FATHOM_THREADS:-all cores} on $(nproc) cores):" \
@@ -201,7 +228,14 @@ stage pretrain pretrain "$RECIPE/teacher.json" "$OUT/teacher" "$PRETRAIN_STEPS"
 stage eval-teacher evaluate cold-start "$OUT/teacher/checkpoint"
 stage grpo grpo "$OUT/teacher/checkpoint" "$OUT/teacher-grpo"
 stage eval-grpo evaluate grpo "$OUT/teacher-grpo/checkpoint"
-stage install bash -c "rm -rf '$OUT/model' && cp -r '$OUT/teacher-grpo/checkpoint' '$OUT/model'"
+install_model() {  # the RL teacher, with greedy decoding as its recommended sampling
+  rm -rf "$OUT/model"
+  cp -r "$OUT/teacher-grpo/checkpoint" "$OUT/model"
+  printf '{\n  "bos_token_id": 0,\n  "eos_token_id": 1,\n  "do_sample": false\n}\n' \
+    >"$OUT/model/generation_config.json"
+}
+
+stage install install_model
 stage student pretrain "$RECIPE/student.json" "$OUT/student" "$STUDENT_STEPS"
 stage eval-student evaluate student-cold-start "$OUT/student/checkpoint"
 stage student-grpo grpo "$OUT/student/checkpoint" "$OUT/student-grpo"
@@ -209,6 +243,7 @@ stage eval-student-grpo evaluate student-grpo "$OUT/student-grpo/checkpoint"
 stage distill distill
 stage eval-student-distill evaluate student-distill "$OUT/student-distill/checkpoint"
 stage mtp mtp_acceptance
+stage eval-shapes eval_shapes
 cp "$OUT"/teacher/loss.{csv,png} "$OUT/report/" 2>/dev/null || true
 for run in teacher-grpo student-grpo; do
   for f in grpo.csv eval.csv rewards.png length.png eval.png; do

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "engine/generator.h"
 #include "default_model.h"
+#include "model/generation_config.h"
 #include "model/model.h"
 #include "serve/reasoning.h"
 #include "text/chat_template.h"
@@ -30,6 +31,7 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   bool interactive = false, no_think = false;
   SamplingParams sampling{.temperature = 0.6f, .top_p = 0.95f};
+  bool temperature_given = false, top_p_given = false;
 };
 
 const char* kHelp =
@@ -178,6 +180,10 @@ int interactive(ChatSession& session) {
 
 int run_chat(RunOptions o) {
   o.model = model_or_builtin(o.model);
+  // The checkpoint's recommended sampling fills in what the command line left out.
+  const GenerationDefaults recommended = read_generation_defaults(o.model);
+  if (!o.temperature_given && recommended.temperature) o.sampling.temperature = *recommended.temperature;
+  if (!o.top_p_given && recommended.top_p) o.sampling.top_p = *recommended.top_p;
   if (!std::filesystem::exists(std::filesystem::path(o.model) / "tokenizer.json")) {
     fail(ErrorKind::kInvalidArgument, o.model + " has no tokenizer.json: fathom run needs one to chat");
   }
@@ -210,8 +216,22 @@ Command register_run(CLI::App& app) {
                   "Checkpoint directory with tokenizer.json (default: the built-in model, "
                   "models/fathom-tiny, or $FATHOM_MODEL)");
   sub->add_option("--system", o->system, "System prompt");
-  sub->add_option("--temperature", o->sampling.temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
-  sub->add_option("--top-p", o->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
+  sub->add_option_function<float>(
+         "--temperature",
+         [o](float t) {
+           o->sampling.temperature = t;
+           o->temperature_given = true;
+         },
+         "Sampling temperature; 0 = greedy (default: the model's generation_config.json, else 0.6)")
+      ->check(CLI::Range(0.0, 100.0));
+  sub->add_option_function<float>(
+         "--top-p",
+         [o](float p) {
+           o->sampling.top_p = p;
+           o->top_p_given = true;
+         },
+         "Nucleus sampling mass (default: the model's generation_config.json, else 0.95)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--seed", o->seed, "Random seed (reproducible replies)");
   sub->add_option("-n,--max-tokens", o->max_tokens, "Longest reply in tokens (default: the rest of the context)");
   sub->add_option("--ctx", o->ctx, "Context size in tokens")->capture_default_str()->check(CLI::Range(16, 1 << 24));

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "default_model.h"
+#include "model/generation_config.h"
 #include "model/model.h"
 #include "serve/server.h"
 #include "text/tokenizer.h"
@@ -36,6 +37,11 @@ int run_serve(ServeOptions o) {
   }
   const text::Tokenizer tokenizer = text::Tokenizer::load(o.model);
   serve::ServerOptions options;
+  // The model's recommended sampling (generation_config.json) for requests that name none, as
+  // vLLM does; OpenAI's temperature 1 / top_p 1 otherwise.
+  const GenerationDefaults recommended = read_generation_defaults(o.model);
+  if (recommended.temperature) options.sampling_defaults.temperature = *recommended.temperature;
+  if (recommended.top_p) options.sampling_defaults.top_p = *recommended.top_p;
   options.host = o.host;
   options.port = o.port;
   options.api_key = !o.api_key.empty() ? o.api_key

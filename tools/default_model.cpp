@@ -45,12 +45,12 @@ std::string builtin_model_dir() {
     seen.push_back(dir);
     std::error_code ec;
     if (fs::exists(dir / "config.json", ec)) return dir.string();
-    looked += "\n  " + dir.string();
+    looked += (looked.empty() ? "" : ", ") + dir.string();
   }
   fail(ErrorKind::kNotFound,
        std::string("no --model given and the built-in model (") + kBuiltinModelName +
-           ") is not where fathom looks for it:" + looked +
-           "\npass --model DIR (a Hugging Face checkpoint directory) or set FATHOM_MODEL");
+           ") is not where fathom looks for it (" + looked +
+           "): pass --model DIR (a Hugging Face checkpoint directory) or set FATHOM_MODEL");
 }
 
 std::string model_or_builtin(const std::string& model) {

@@ -18,8 +18,17 @@ namespace fathom {
 namespace {
 
 constexpr int kSpinIterations = 1 << 14;  // ~50-100 µs of pause instructions
+// Every this many pauses a spinner offers its core to another runnable thread. Alone on the
+// machine sched_yield returns at once (~0.2 µs per ~10 µs of spinning); when cores are
+// oversubscribed (two fathom processes, ctest -j), the thread being waited for may be the one
+// without a core, and a spinner that never yields burns its whole time slice waiting for it:
+// two concurrent trainings on 2 cores ran at a quarter of one's speed each before this.
+constexpr int kYieldEvery = 256;
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void spin_pause(int spin) {
+  __builtin_ia32_pause();
+  if (spin % kYieldEvery == kYieldEvery - 1) std::this_thread::yield();
+}
 
 // Set on pool workers, and on a caller while its parallel_for runs: nested calls run inline.
 thread_local bool t_inside_worker = false;
@@ -52,7 +61,7 @@ class Pool {
     run_range(0);
     for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
       if (spin < kSpinIterations) {
-        cpu_relax();
+        spin_pause(spin);
       } else {
         const uint32_t left = pending_.load(std::memory_order_acquire);
         if (left != 0) pending_.wait(left, std::memory_order_acquire);
@@ -76,7 +85,7 @@ class Pool {
     for (;;) {
       uint32_t now = generation_.load(std::memory_order_acquire);
       for (int spin = 0; now == seen && spin < kSpinIterations; ++spin) {
-        cpu_relax();
+        spin_pause(spin);
         now = generation_.load(std::memory_order_acquire);
       }
       if (now == seen) {

@@ -21,7 +21,7 @@ int64_t unix_now() {
 
 HttpResponse Server::chat_completions(const HttpRequest& http) {
   check_auth(http);
-  const ChatRequest req = parse_chat_request(http.body);
+  const ChatRequest req = parse_chat_request(http.body, options_.sampling_defaults);
   check_model(req.fields.model);
   if (!chat_template_) {
     throw ApiError(400, "this model has no usable chat template (" + chat_template_error_ +

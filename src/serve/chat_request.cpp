@@ -73,7 +73,7 @@ OJson convert_messages(const Json& messages) {
 
 }  // namespace
 
-ChatRequest parse_chat_request(const std::string& body_text) {
+ChatRequest parse_chat_request(const std::string& body_text, const SamplingDefaults& defaults) {
   const Json body = parse_body(body_text);
   auto known = generation_field_names();
   known.insert({"messages", "tools", "tool_choice", "parallel_tool_calls", "response_format",
@@ -81,7 +81,7 @@ ChatRequest parse_chat_request(const std::string& body_text) {
   refuse_unknown_fields(body, known);
 
   ChatRequest r;
-  r.fields = parse_generation_fields(body, /*chat=*/true);
+  r.fields = parse_generation_fields(body, /*chat=*/true, defaults);
   if (!body.contains("messages")) bad_field("messages", "messages is required");
   r.conversation["messages"] = convert_messages(body["messages"]);
 

@@ -17,6 +17,6 @@ struct ChatRequest {
   bool json_object = false;             // response_format {"type": "json_object"}
 };
 
-ChatRequest parse_chat_request(const std::string& body);
+ChatRequest parse_chat_request(const std::string& body, const SamplingDefaults& defaults = {});
 
 }  // namespace fathom::serve

@@ -65,7 +65,8 @@ HttpResponse Server::completions(const HttpRequest& http) {
   known.insert({"prompt", "suffix", "echo"});
   refuse_unknown_fields(body, known);
   if (bool_field(body, "echo").value_or(false)) bad_field("echo", "echo is not supported");
-  const GenerationFields fields = parse_generation_fields(body, /*chat=*/false);
+  const GenerationFields fields =
+      parse_generation_fields(body, /*chat=*/false, options_.sampling_defaults);
   check_model(fields.model);
   Submission sub = submit_generation(scheduler_, tokenizer_,
                                      prompt_tokens(body, tokenizer_, model_.config().vocab_size),

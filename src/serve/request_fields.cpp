@@ -58,12 +58,13 @@ std::set<std::string> generation_field_names() {
           "repetition_penalty", "logprobs", "top_logprobs", "n", "user"};
 }
 
-GenerationFields parse_generation_fields(const Json& body, bool chat) {
+GenerationFields parse_generation_fields(const Json& body, bool chat,
+                                         const SamplingDefaults& defaults) {
   GenerationFields f;
   f.model = string_field(body, "model").value_or("");
   SamplingParams& s = f.sampling;
-  s.temperature = float(number_field(body, "temperature", 0.0, 2.0).value_or(1.0));
-  s.top_p = float(number_field(body, "top_p", 0.0, 1.0).value_or(1.0));
+  s.temperature = float(number_field(body, "temperature", 0.0, 2.0).value_or(defaults.temperature));
+  s.top_p = float(number_field(body, "top_p", 0.0, 1.0).value_or(defaults.top_p));
   if (s.top_p <= 0.0f) bad_field("top_p", "top_p must be greater than 0");
   s.top_k = integer_field(body, "top_k", 0, 1 << 20).value_or(0);
   s.min_p = float(number_field(body, "min_p", 0.0, 1.0).value_or(0.0));

@@ -34,7 +34,14 @@ struct GenerationFields {
   int64_t top_logprobs = 0;
   std::string model;
 };
-GenerationFields parse_generation_fields(const Json& body, bool chat);
+// What a request that names no temperature / top_p gets: OpenAI's 1 and 1, unless the server was
+// given the model's recommended sampling (generation_config.json).
+struct SamplingDefaults {
+  float temperature = 1.0f;
+  float top_p = 1.0f;
+};
+GenerationFields parse_generation_fields(const Json& body, bool chat,
+                                         const SamplingDefaults& defaults = {});
 
 // The keys parse_generation_fields reads, for refuse_unknown_fields.
 std::set<std::string> generation_field_names();

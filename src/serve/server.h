@@ -11,6 +11,7 @@
 #include "engine/scheduler.h"
 #include "model/model.h"
 #include "serve/http_server.h"
+#include "serve/request_fields.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
 
@@ -23,6 +24,7 @@ struct ServerOptions {
   std::string api_key;        // empty: no authentication
   SchedulerOptions scheduler;
   size_t max_body_bytes = 8u << 20;
+  SamplingDefaults sampling_defaults;  // for requests that name no temperature / top_p
 };
 
 struct ServerCounters {

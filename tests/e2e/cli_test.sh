@@ -140,7 +140,7 @@ expect_error "quantize a missing model" "nope" -- $fathom quantize --model "$wor
 # Bad input: one clear line, non-zero exit.
 echo "[1, 2]" >"$work/bad_config.json"
 expect_error "synth of a bad config" "not a JSON object" -- $fathom synth --config "$work/bad_config.json" --out "$work/s2"
-expect_error "run without a model" "pass --model DIR" -- $fathom run "hi"
+expect_error "run without a model" "pass --model DIR" -- env FATHOM_MODEL="$work/none" $fathom run "hi"
 expect_error "run without tokenizer" "has no tokenizer.json" -- $fathom run --model "$golden/v3" "hi"
 expect_error "serve without tokenizer" "has no tokenizer.json" -- $fathom serve --model "$golden/v3" --port 0
 tokens=$golden/v3/oracle/tokens.txt

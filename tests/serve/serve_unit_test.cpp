@@ -81,6 +81,18 @@ std::string chat_error(const std::string& body) {
   return "";
 }
 
+TEST(ChatRequest, SamplingDefaultsFillWhatTheRequestLeavesOut) {
+  const std::string bare = R"({"messages": [{"role": "user", "content": "Hi"}]})";
+  EXPECT_FLOAT_EQ(parse_chat_request(bare).fields.sampling.temperature, 1.0f);  // OpenAI's
+  const SamplingDefaults greedy{.temperature = 0.0f, .top_p = 0.9f};
+  const ChatRequest r = parse_chat_request(bare, greedy);
+  EXPECT_FLOAT_EQ(r.fields.sampling.temperature, 0.0f);
+  EXPECT_FLOAT_EQ(r.fields.sampling.top_p, 0.9f);
+  const ChatRequest asked = parse_chat_request(
+      R"({"messages": [{"role": "user", "content": "Hi"}], "temperature": 0.7})", greedy);
+  EXPECT_FLOAT_EQ(asked.fields.sampling.temperature, 0.7f);
+}
+
 TEST(ChatRequest, AcceptsAnOpenAiRequest) {
   const ChatRequest r = parse_chat_request(R"({
     "model": "m", "messages": [{"role": "system", "content": "Be brief."},
