@@ -59,7 +59,8 @@ TEST_P(PrecisionTraining, StepDoesNotDependOnThreadCount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, PrecisionTraining,
-                         ::testing::Values(GemmPrecision::kBF16, GemmPrecision::kFP8),
+                         ::testing::Values(GemmPrecision::kF32, GemmPrecision::kBF16,
+                                           GemmPrecision::kFP8),
                          [](const auto& p) { return std::string(gemm_precision_name(p.param)); });
 
 // Sequences that count up by a per-sequence stride from a random start (mod 126, offset 2): a
