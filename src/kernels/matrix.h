@@ -27,6 +27,16 @@ struct MatrixRef {
   const uint16_t* group_scales = nullptr;
 };
 
+// A plain float32 array [rows, cols] (an activation, a transposed copy) as a kernel matrix.
+inline MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
+  MatrixRef m;
+  m.dtype = DType::kF32;
+  m.rows = rows;
+  m.cols = cols;
+  m.data = data;
+  return m;
+}
+
 // Rows [first, first + count) of `m` as a matrix of their own (no copy).
 inline MatrixRef row_slice(const MatrixRef& m, int64_t first, int64_t count) {
   MatrixRef s = m;

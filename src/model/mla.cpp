@@ -24,16 +24,6 @@ thread_local std::vector<float> t_q, t_q_compressed, t_kv_a, t_attended;  // mla
 thread_local std::vector<float> t_keys, t_values;  // mla_attend_naive, head-major
 thread_local std::vector<float> t_task;            // one attention task's rows
 
-// An f32 activation buffer [rows, cols] as a kernel matrix (keys and values for the kernels).
-MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
-  MatrixRef m;
-  m.dtype = DType::kF32;
-  m.rows = rows;
-  m.cols = cols;
-  m.data = data;
-  return m;
-}
-
 // Queries [n, heads, qk_nope + qk_rope]: q_b_proj(q_a_layernorm(q_a_proj(x))) or q_proj(x).
 void project_queries(const ModelConfig& c, const AttentionWeights& w, const float* x, int64_t n,
                      float* q) {

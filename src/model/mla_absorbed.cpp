@@ -28,15 +28,6 @@ constexpr int64_t kSoftmaxWork = 1 << 14;
 thread_local std::vector<float> t_q_latent, t_q_rope, t_scores, t_rope_scores, t_o_latent;
 thread_local std::vector<float> t_head;  // one head's rows, gathered (n > 1)
 
-MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
-  MatrixRef m;
-  m.dtype = DType::kF32;
-  m.rows = rows;
-  m.cols = cols;
-  m.data = data;
-  return m;
-}
-
 }  // namespace
 
 void mla_attend_absorbed(const ModelConfig& c, const AttentionWeights& w, float softmax_scale,

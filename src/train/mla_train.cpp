@@ -29,15 +29,6 @@ AttentionParams AttentionParams::bind(ParamStore& s, const std::string& p) {
 
 namespace {
 
-MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
-  MatrixRef m;
-  m.dtype = DType::kF32;
-  m.rows = rows;
-  m.cols = cols;
-  m.data = data;
-  return m;
-}
-
 // Per-thread [T, ·] buffers of one (sequence, head) attention task, grown once and reused.
 struct HeadScratch {
   std::vector<float> q, k, v, o, d_o, dq, dk, dv, dp, ds, t;

@@ -17,15 +17,6 @@ namespace {
 constexpr int64_t kRowGrain = 8;
 constexpr int64_t kTile = 32;
 
-MatrixRef f32_matrix(const float* data, int64_t rows, int64_t cols) {
-  MatrixRef m;
-  m.dtype = DType::kF32;
-  m.rows = rows;
-  m.cols = cols;
-  m.data = data;
-  return m;
-}
-
 // 4-float vectors (GCC/Clang vector extensions, baseline SSE2 code: no ISA intrinsics outside
 // src/kernels) for the 4x4 register transposes below, 2-2.5x faster than element copies.
 typedef float F4 __attribute__((vector_size(16)));
