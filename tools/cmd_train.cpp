@@ -5,6 +5,7 @@
 #include "command.h"
 #include "train_options.h"
 #include "core/error.h"
+#include "train/bf16_unit_gemm.h"
 #include "train/trainer.h"
 
 namespace fathom::cli {
@@ -49,8 +50,10 @@ Command register_train(CLI::App& app) {
   sub->add_option("--seed", o->seed, "Initialisation and data-order seed")->capture_default_str();
   sub->add_option("--precision", *precision,
                   "GEMM inputs inside the blocks: fp32, bf16 (rounded, fp32 accumulation) or fp8 "
-                  "(E4M3, 1x128 activation / 128x128 weight scales, DeepSeek-V3 report §3.3); "
-                  "embedding, lm_head, router, norms, attention core and eh_proj stay fp32")
+                  "(E4M3, 1x128 activation / 128x128 weight scales, fp32 promotion every 128 "
+                  "products; DeepSeek-V3 report §3.3). bf16 and fp8 products run on AVX-512 BF16 "
+                  "units where the CPU has them. lm_head and eh_proj run bf16 outside fp32 mode; "
+                  "embedding, router, norms and the attention core stay fp32")
       ->capture_default_str();
   add_adamw_and_balance_options(sub, o->adamw, *balance_count, *no_mtp_balance);
   add_threads_option(sub);
@@ -67,10 +70,15 @@ Command register_train(CLI::App& app) {
             // The GEMM-input activations are stored in fp32 in every mode; the fp8 figure is
             // what caching them as E4M3 codes + 1x128 scales would take (gemm_input_storage.h).
             const double mib = 1.0 / (1024.0 * 1024.0);
-            std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s (%s GEMMs); stored GEMM "
+            const char* units = o->precision == GemmPrecision::kF32 ? ""
+                                : train_ops::gemm_on_bf16_units_available()
+                                    ? " on bf16 units"
+                                    : " on fp32 units";
+            std::printf("loss %.4f -> %.4f, val %.4f, %.0f tokens/s (%s GEMMs%s); stored GEMM "
                         "inputs %.1f MiB fp32, %.1f MiB as bf16, %.1f MiB as fp8\n",
                         r.first_loss, r.last_loss, r.last_val_loss, r.tokens_per_second,
-                        gemm_precision_name(o->precision), double(r.gemm_inputs.fp32_bytes()) * mib,
+                        gemm_precision_name(o->precision), units,
+                        double(r.gemm_inputs.fp32_bytes()) * mib,
                         double(r.gemm_inputs.bf16_bytes()) * mib,
                         double(r.gemm_inputs.fp8_bytes()) * mib);
             return 0;

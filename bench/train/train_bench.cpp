@@ -18,6 +18,7 @@
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/peaks.h"
+#include "train/ops.h"
 #include "train/optimizer.h"
 #include "train/train_model.h"
 
@@ -28,7 +29,11 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps)->capture_default_str();
   app.add_option("--batch", batch)->capture_default_str();
   app.add_option("--seq-len", seq_len)->capture_default_str();
+  std::string precision_name = "fp32";
+  app.add_option("--precision", precision_name, "GEMM inputs in the blocks: fp32, bf16 or fp8")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  const fathom::GemmPrecision precision = fathom::parse_gemm_precision(precision_name);
 
   std::ifstream in(base);
   nlohmann::json j = nlohmann::json::parse(in);
@@ -50,7 +55,7 @@ int main(int argc, char** argv) {
   }
   const int64_t moe_layers = c.num_layers_with_mtp() - c.first_k_dense_replace;
   active += moe_layers * c.num_experts_per_tok * expert;
-  fathom::TrainModel model(store, batch, seq_len);
+  fathom::TrainModel model(store, batch, seq_len, precision);
   fathom::AdamW adamw(store);
   std::mt19937 rng(1);
   std::vector<int32_t> ids(size_t(batch * (seq_len + 1)));
@@ -66,6 +71,7 @@ int main(int argc, char** argv) {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
   };
   std::vector<double> step_sec, step_cpu;
+  fathom::train_ops::reset_gemm_tally();
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     const auto s0 = std::chrono::steady_clock::now();
@@ -101,5 +107,18 @@ int main(int argc, char** argv) {
       double(steps * batch * seq_len) / sec, achieved / 1e9, flops_per_step / 1e9,
       peak > 0 ? 100.0 * achieved / peak : 0.0, peaks.fma_isa, peak / 1e9, fathom::kernels().isa,
       fathom::num_threads());
+  // The matmuls alone: linear layers' FLOPs over the time spent in them (attention's score and
+  // value products, done per head inside the attention core, are not in this tally).
+  const fathom::train_ops::GemmTally g = fathom::train_ops::gemm_tally();
+  const double bf16_peak = peaks.bf16_flops_per_s;
+  std::printf("matmuls (linear layers, %s inputs): %.2f GFLOP per step in %.1f ms per step, %.2f "
+              "GFLOP/s = %.1f%% of the f32 FMA peak", precision_name.c_str(),
+              g.flops / double(steps) / 1e9, 1e3 * g.seconds / double(steps),
+              g.flops / g.seconds / 1e9, 100.0 * g.flops / g.seconds / peak);
+  if (bf16_peak > 0) {
+    std::printf(", %.1f%% of the bf16 dot peak (%.0f GFLOP/s)", 100.0 * g.flops / g.seconds / bf16_peak,
+                bf16_peak / 1e9);
+  }
+  std::printf("; %.0f%% of the step\n", 100.0 * g.seconds / sec);
   return 0;
 }

@@ -12,6 +12,8 @@
 
 namespace fathom {
 struct KernelTable;
+struct Bf16Gemm;
+struct Bf16Source;
 }
 
 namespace fathom::detail {
@@ -45,6 +47,23 @@ void avx512_quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, flo
                               int64_t r1);
 void avx512_vnni_quant_linear_rows(const float* x, int64_t n, const MatrixRef& w, float* y,
                                    int64_t r0, int64_t r1);
+
+// bf16_gemm.h's outputs y[i, j] for i in [i0, i1), j in [j0, j1) on vdpbf16ps (call only where
+// cpu_features().avx512_bf16). j0 is a multiple of 16; bf16_gemm hands out blocks of
+// kBf16GemmRows x kBf16GemmCols.
+constexpr int64_t kBf16GemmRows = 64, kBf16GemmCols = 64;
+void avx512_bf16_gemm_tiles(const Bf16Gemm& g, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+// bf16_gemm.h's packs on AVX-512 BF16, over destination rows [r0, r1) (bf16_pack_rows) or pair
+// rows [p0, p1) (bf16_pack_pairs; transposed: p0 a multiple of 16).
+void avx512_bf16_pack_rows(const Bf16Source& src, int64_t k, int64_t r0, int64_t r1,
+                           uint16_t* dst);
+void avx512_bf16_pack_pairs(const Bf16Source& src, int64_t k, int64_t n, int64_t p0, int64_t p1,
+                            uint16_t* dst);
+// bf16_gemm.h's bf16_round_e4m3 and absmax_columns on AVX-512 (in the same object).
+void avx512_bf16_round_e4m3(const float* x, const float* scale, int64_t count, uint16_t* out);
+void avx512_absmax_columns(const float* src, int64_t rows, int64_t cols, float* colmax);
+void avx512_bf16_pack_pairs_transposed(const Bf16Source& src, int64_t k, int64_t n, int64_t p0,
+                                       int64_t p1, uint16_t* dst);
 
 // The public table for `isa` (generic, avx2 or avx512): the ISA's kernels with the linear ones
 // split across the thread pool. No support check; callers use kernels_for().

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/bf16_gemm.h"
 #include "train/ops.h"
 
 namespace fathom::fp8 {
@@ -78,14 +79,52 @@ float decode_e4m3(uint8_t code) { return fp8_e4m3_to_f32(code); }
 
 float tile_scale(float amax) { return amax == 0.0f ? 1.0f : amax / kE4M3Max; }
 
-void quantize(const float* src, int64_t rows, int64_t cols, TileShape t, uint8_t* codes,
-              float* scales) {
+namespace {
+
+// out(index, code) for every element, with the tile scales written to `scales`.
+template <typename Out>
+void quantize_each(const float* src, int64_t rows, int64_t cols, TileShape t, float* scales,
+                   Out&& out) {
   const int64_t n_col_tiles = tiles(cols, t.cols);
   for_each_tile_row(src, rows, cols, t, [&](int64_t r0, int64_t r1, const float* scale) {
     std::copy(scale, scale + n_col_tiles, scales + (r0 / t.rows) * n_col_tiles);
     for (int64_t r = r0; r < r1; ++r) {
       for (int64_t c = 0; c < cols; ++c) {
-        codes[r * cols + c] = encode_e4m3(src[r * cols + c] / scale[c / t.cols]);
+        out(r * cols + c, encode_e4m3(src[r * cols + c] / scale[c / t.cols]));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void quantize(const float* src, int64_t rows, int64_t cols, TileShape t, uint8_t* codes,
+              float* scales) {
+  quantize_each(src, rows, cols, t, scales, [codes](int64_t i, uint8_t code) { codes[i] = code; });
+}
+
+void quantize_bf16(const float* src, int64_t rows, int64_t cols, TileShape t, uint16_t* values,
+                   float* scales) {
+  // quantize's arithmetic on the vector kernels (kernels/bf16_gemm.h): the same amax (NaN
+  // skipped), the same division by the tile scale, the same nearest E4M3 value.
+  const int64_t n_col_tiles = tiles(cols, t.cols);
+  train_ops::parallel_for_if(rows * cols, tiles(rows, t.rows), t.rows >= 16 ? 1 : 16,
+                             [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> col_amax, col_scale;
+    col_amax.resize(size_t(cols));
+    col_scale.resize(size_t(cols));
+    for (int64_t tr = b; tr < e; ++tr) {
+      const int64_t r0 = tr * t.rows, r1 = std::min(rows, r0 + t.rows);
+      std::fill(col_amax.begin(), col_amax.end(), 0.0f);
+      absmax_columns(src + r0 * cols, r1 - r0, cols, col_amax.data());
+      float* tile_scales = scales + tr * n_col_tiles;
+      for (int64_t ct = 0; ct < n_col_tiles; ++ct) {
+        const int64_t c0 = ct * t.cols, c1 = std::min(cols, c0 + t.cols);
+        tile_scales[ct] = tile_scale(*std::max_element(col_amax.begin() + c0, col_amax.begin() + c1));
+        std::fill(col_scale.begin() + c0, col_scale.begin() + c1, tile_scales[ct]);
+      }
+      for (int64_t r = r0; r < r1; ++r) {
+        bf16_round_e4m3(src + r * cols, col_scale.data(), cols, values + r * cols);
       }
     }
   });

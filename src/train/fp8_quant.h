@@ -43,6 +43,10 @@ inline int64_t tiles(int64_t size, int64_t tile) { return (size + tile - 1) / ti
 // src ≈ decode_e4m3(code) · scale of its tile.
 void quantize(const float* src, int64_t rows, int64_t cols, TileShape t, uint8_t* codes,
               float* scales);
+// As quantize, with each code written as the bf16 bits of its value (exact: every E4M3 value
+// is a bf16 value), the form the bf16 dot-product units take (kernels/bf16_gemm.h).
+void quantize_bf16(const float* src, int64_t rows, int64_t cols, TileShape t, uint16_t* values,
+                   float* scales);
 // dst = decode_e4m3(code) · scale, element by element (float multiply), without keeping the
 // codes: the values an FP8 GEMM effectively multiplies. dst may equal src.
 void quantize_dequantize(const float* src, int64_t rows, int64_t cols, TileShape t, float* dst);

@@ -13,7 +13,8 @@
 //              [N·top_k, moe_intermediate]; the shared experts' silu(g)·u [N, shared width].
 //              The layer input x [N, hidden] is left out: the router, kept in full precision,
 //              needs it in fp32 for its own weight gradient anyway.
-// eh_proj, lm_head and the router are full-precision GEMMs and not counted.
+// eh_proj, lm_head (bf16 outside fp32 mode) and the router (fp32) are not FP8 GEMMs and not
+// counted.
 #pragma once
 
 #include <cstdint>

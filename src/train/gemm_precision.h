@@ -6,9 +6,11 @@
 //   kFP8   inputs quantized to E4M3 with fine-grained scales (activations and activation
 //          gradients per 1x128 tile along the reduction dimension, weights per 128x128 block;
 //          fp8_quant.h), products accumulated in fp32
-// Master weights, gradients and optimizer state stay fp32 in every mode. Embedding, lm_head, the
-// MoE router, norms, the attention core (scores, softmax, P·V) and MTP's eh_proj always run in
-// full precision, as in the report.
+// Master weights, gradients and optimizer state stay fp32 in every mode. lm_head and MTP's
+// eh_proj keep the report's "original precision" (its framework's bf16; fp32 in fp32 mode);
+// embedding, the MoE router, norms and the attention core (scores, softmax, P·V) stay fp32.
+// Where the CPU has bf16 dot-product units (AVX-512 BF16) the bf16 and E4M3 products run on
+// them (bf16_unit_gemm.h); elsewhere on the fp32 units, on the rounded values.
 #pragma once
 
 #include <string>

@@ -1,11 +1,14 @@
 #include "train/ops.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "train/bf16_unit_gemm.h"
 #include "train/fp8_quant.h"
 
 namespace fathom::train_ops {
@@ -188,11 +191,58 @@ const float* rounded(const float* src, int64_t rows, int64_t cols, GemmPrecision
 
 }  // namespace
 
+namespace {
+
+std::atomic<int64_t> g_gemm_nanoseconds{0}, g_gemm_flops{0};
+// Calls in progress on any thread, and when the current busy interval began: the tally counts
+// the wall time during which at least one GEMM runs, so experts multiplied in parallel on
+// several threads count once.
+std::atomic<int> g_gemm_active{0};
+std::atomic<int64_t> g_gemm_busy_since{0};
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Adds `flops` and the enclosing call's share of busy wall time to the tally.
+class TallyScope {
+ public:
+  explicit TallyScope(int64_t flops) {
+    g_gemm_flops.fetch_add(flops, std::memory_order_relaxed);
+    if (g_gemm_active.fetch_add(1) == 0) g_gemm_busy_since.store(now_ns());
+  }
+  ~TallyScope() {
+    // Read before leaving: the interval's start cannot change while this call is active.
+    const int64_t since = g_gemm_busy_since.load();
+    if (g_gemm_active.fetch_sub(1) == 1) g_gemm_nanoseconds.fetch_add(now_ns() - since);
+  }
+  TallyScope(const TallyScope&) = delete;
+  TallyScope& operator=(const TallyScope&) = delete;
+};
+
+}  // namespace
+
+GemmTally gemm_tally() {
+  return GemmTally{1e-9 * double(g_gemm_nanoseconds.load(std::memory_order_relaxed)),
+                   double(g_gemm_flops.load(std::memory_order_relaxed))};
+}
+
+void reset_gemm_tally() {
+  g_gemm_nanoseconds.store(0, std::memory_order_relaxed);
+  g_gemm_flops.store(0, std::memory_order_relaxed);
+}
+
 void linear_forward(const float* x, int64_t n, const Param& w, float* y,
                     GemmPrecision precision) {
   const int64_t out = w.shape[0], in = w.shape[1];
+  const TallyScope tally(2 * n * out * in);
   if (precision == GemmPrecision::kF32) {
     return linear_forward_f32(x, n, w.value.data(), out, in, y);
+  }
+  if (gemm_on_bf16_units_available()) {
+    return bf16_unit_forward(x, n, w.value.data(), out, in, y, precision);
   }
   thread_local RoundedOperands r;
   const float* xq = rounded(x, n, in, precision, fp8::kActivationTile, r.a);
@@ -204,11 +254,19 @@ void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float
                      bool accumulate_dx, GemmPrecision precision) {
   if (n <= 0) return;
   const int64_t out = w.shape[0], in = w.shape[1];
+  const TallyScope tally((dx != nullptr ? 4 : 2) * n * out * in);
   if (precision == GemmPrecision::kF32) {
     if (dx != nullptr) linear_dgrad_f32(dy, n, w.value.data(), out, in, dx, accumulate_dx);
     linear_wgrad_f32(x, dy, n, out, in, w.grad.data());
     return;
   }
+  if (gemm_on_bf16_units_available()) {
+    if (dx != nullptr) {
+      bf16_unit_dgrad(dy, n, w.value.data(), out, in, dx, accumulate_dx, precision);
+    }
+    return bf16_unit_wgrad(x, dy, n, out, in, w.grad.data(), precision);
+  }
+  // Without bf16 units: the rounded operands through the fp32 kernels.
   thread_local RoundedOperands r;
   // bf16 rounding is per element, so one rounded dy serves both products; FP8 tiles differ
   // (dgrad reduces over `out`, wgrad over tokens; report §3.3.2).

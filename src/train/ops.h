@@ -53,6 +53,15 @@ void linear_forward(const float* x, int64_t n, const Param& w, float* y,
 void linear_backward(const float* x, const float* dy, int64_t n, Param& w, float* dx,
                      bool accumulate_dx, GemmPrecision precision = GemmPrecision::kF32);
 
+// Time spent in linear_forward / linear_backward (operand rounding, packing and transposes
+// included) and the FLOPs they did (2 per multiply-add), summed over every call since the last
+// reset: the matmul share of a training step, for bench_train's fraction of peak.
+struct GemmTally {
+  double seconds = 0, flops = 0;
+};
+GemmTally gemm_tally();
+void reset_gemm_tally();
+
 // RMSNorm (Zhang & Sennrich 2019): y = x · r · w with r = (mean(x²) + eps)^-1/2, per row of
 // width d. rstd[n] receives r (saved for the backward). Rows of x start x_stride floats apart
 // (0: d, contiguous); y is contiguous [n, d].

@@ -25,7 +25,8 @@ void validate(const LossWeights& w) {
 TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len,
                        GemmPrecision precision)
     : store_(store), c_(store.config()), rope_(make_rope_tables(store.config())), batch_(batch),
-      seq_len_(seq_len), precision_(precision) {
+      seq_len_(seq_len), precision_(precision),
+      head_precision_(precision == GemmPrecision::kF32 ? GemmPrecision::kF32 : GemmPrecision::kBF16) {
   if (batch < 1 || seq_len < 2) {
     fail(ErrorKind::kInvalidArgument, "training needs batch >= 1 and seq_len >= 2 (MTP is "
                                       "defined on seq_len - 1 positions)");
@@ -124,7 +125,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     blocks_[l]->forward(h_[l].data(), n_seq, T, balance, h_[l + 1].data());
   }
   rms_norm_forward(h_.back().data(), n, d, *norm_, eps, hn_.data(), norm_rstd_.data());
-  linear_forward(hn_.data(), n, *lm_head_, logits_.data());                    // [n, V]
+  linear_forward(hn_.data(), n, *lm_head_, logits_.data(), head_precision_);  // [n, V]
   for (int64_t b = 0; b < n_seq; ++b) {
     for (int64_t i = 0; i < T; ++i) targets_[size_t(b * T + i)] = ids[size_t(b * stride + i + 1)];
   }
@@ -150,10 +151,10 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
       std::copy(&m_en_[size_t(r * d)], &m_en_[size_t((r + 1) * d)], &m_cat_[size_t(r * 2 * d)]);
       std::copy(&m_hh_[size_t(r * d)], &m_hh_[size_t((r + 1) * d)], &m_cat_[size_t(r * 2 * d + d)]);
     }
-    linear_forward(m_cat_.data(), nm, *eh_proj_, m_x_.data());                 // [nm, d]
+    linear_forward(m_cat_.data(), nm, *eh_proj_, m_x_.data(), head_precision_);                 // [nm, d]
     mtp_block_->forward(m_x_.data(), n_seq, Tm, mtp_balance, m_out_.data());
     rms_norm_forward(m_out_.data(), nm, d, *shared_head_norm_, eps, m_y_.data(), m_y_rstd_.data());
-    linear_forward(m_y_.data(), nm, *lm_head_, m_logits_.data());              // tied head
+    linear_forward(m_y_.data(), nm, *lm_head_, m_logits_.data(), head_precision_);              // tied head
     const double mtp = cross_entropy_forward_backward(
                            m_logits_.data(), m_targets_.data(), nm, V,
                            float(weights.lambda_mtp / double(nm)), m_dlogits_.data()) / double(nm);
@@ -174,12 +175,14 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
   // ---- MTP backward ----
   std::fill(dhn_.begin(), dhn_.begin() + n * d, 0.0f);
   if (mtp_block_) {
-    linear_backward(m_y_.data(), m_dlogits_.data(), nm, *lm_head_, m_dy_.data(), false);
+    linear_backward(m_y_.data(), m_dlogits_.data(), nm, *lm_head_, m_dy_.data(), false,
+                    head_precision_);
     std::fill(m_dout_.begin(), m_dout_.begin() + nm * d, 0.0f);
     rms_norm_backward_accum(m_out_.data(), m_y_rstd_.data(), m_dy_.data(), nm, d,
                             *shared_head_norm_, m_dout_.data());
     mtp_block_->backward(m_dout_.data(), m_dx_.data());
-    linear_backward(m_cat_.data(), m_dx_.data(), nm, *eh_proj_, m_dcat_.data(), false);
+    linear_backward(m_cat_.data(), m_dx_.data(), nm, *eh_proj_, m_dcat_.data(), false,
+                    head_precision_);
     for (int64_t r = 0; r < nm; ++r) {
       std::copy(&m_dcat_[size_t(r * 2 * d)], &m_dcat_[size_t(r * 2 * d + d)], &m_den_[size_t(r * d)]);
       std::copy(&m_dcat_[size_t(r * 2 * d + d)], &m_dcat_[size_t((r + 1) * 2 * d)], &m_dhh_[size_t(r * d)]);
@@ -196,7 +199,8 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     }
   }
   // ---- main backward ----
-  linear_backward(hn_.data(), dlogits_.data(), n, *lm_head_, dhn_.data(), true);
+  linear_backward(hn_.data(), dlogits_.data(), n, *lm_head_, dhn_.data(), true,
+                  head_precision_);
   std::fill(dh_a_.begin(), dh_a_.begin() + n * d, 0.0f);
   rms_norm_backward_accum(h_.back().data(), norm_rstd_.data(), dhn_.data(), n, d, *norm_,
                           dh_a_.data());

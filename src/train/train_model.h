@@ -64,7 +64,8 @@ class TrainModel {
  public:
   // Storage for batches of up to `batch` sequences of `seq_len` training positions.
   // `precision` sets the GEMM inputs inside every decoder block, the MTP block's included
-  // (gemm_precision.h); embedding, lm_head, eh_proj and the norms stay fp32 regardless.
+  // (gemm_precision.h). lm_head and MTP's eh_proj keep the "original precision" of the report's
+  // framework: fp32 in fp32 mode, bf16 otherwise. Embedding and norms stay fp32.
   TrainModel(ParamStore& store, int64_t batch, int64_t seq_len,
              GemmPrecision precision = GemmPrecision::kF32);
   ~TrainModel();
@@ -93,7 +94,7 @@ class TrainModel {
   const ModelConfig& c_;
   RopeTables rope_;
   int64_t batch_, seq_len_;
-  GemmPrecision precision_;
+  GemmPrecision precision_, head_precision_;
   std::vector<std::unique_ptr<BlockTrain>> blocks_;
   std::unique_ptr<BlockTrain> mtp_block_;
   Param *embed_tokens_, *norm_, *lm_head_;
