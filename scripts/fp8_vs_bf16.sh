@@ -2,13 +2,17 @@
 # Trains one config with `fathom train --precision` bf16 and fp8 (and fp32 with ALSO_FP32=1) from
 # several seeds and compares the losses, the way the DeepSeek-V3 report §3.3 validates its FP8
 # framework against a BF16 baseline (its bar: relative loss error below 0.25%).
-#   scripts/fp8_vs_bf16.sh FATHOM CONFIG.json TOKENS.bin OUT_DIR [steps=300] [batch=8] [seq=128]
+#   scripts/fp8_vs_bf16.sh FATHOM CONFIG.json "TOKENS.bin..." OUT_DIR [steps=300] [batch=8] [seq=128]
+# (several token files in one quoted argument are read as one, as `fathom train --data` does).
+# docs/fp8-training/README.md has the command behind its numbers.
 # SEEDS (default "1 2 3 4"): each seed sets initialisation and data order. One short run is a
 # noisy measurement: runs of a few hundred steps that differ only in the last bits of their
 # GEMMs end up a few percent apart, either way, so the comparison is per seed (paired) and
 # averaged. Extra `fathom train` options go in TRAIN_ARGS (e.g. TRAIN_ARGS="--threads 8").
 # Prints, per mode and seed: mean main_ce over the last 50 steps, the final held-out loss and
-# tokens/s; then fp8 (and fp32) relative to bf16, per seed and as mean ± standard error.
+# tokens/s; then fp8 (and fp32) relative to bf16, per seed and as mean ± standard error. Writes
+# OUT/main_ce.png (the first seed's training curves, 20-step mean) and OUT/val_ce.png (every
+# run's held-out loss).
 set -euo pipefail
 fathom=$1 config=$2 data=$3 out=$4 steps=${5:-300} batch=${6:-8} seq=${7:-128}
 seeds=${SEEDS:-1 2 3 4}
@@ -18,8 +22,9 @@ mkdir -p "$out"
 for seed in $seeds; do
   for mode in $modes; do
     [[ -s $out/$mode-$seed.summary ]] && continue  # finished before: rerunning is resumable
-    "$fathom" train --config "$config" --data "$data" --out "$out/$mode-$seed" --steps "$steps" \
-      --batch "$batch" --seq-len "$seq" --eval-every 0 --save-every 0 --seed "$seed" \
+    # shellcheck disable=SC2086  # $data: one or more token files
+    "$fathom" train --config "$config" --data $data --out "$out/$mode-$seed" --steps "$steps" \
+      --batch "$batch" --seq-len "$seq" --eval-every 25 --save-every 0 --seed "$seed" \
       --precision "$mode" ${TRAIN_ARGS:-} 2>/dev/null > "$out/$mode-$seed.summary"
   done
 done
@@ -55,3 +60,12 @@ for mode in $modes; do
         mode, n, m1, e1, m2, e2 }'
 done
 echo "$(head -1 "$out/fp8-${seeds%% *}.summary")"
+# The curves of the first seed, and every run's held-out loss, on one axis each.
+first=${seeds%% *}
+runs=() val_runs=()
+for mode in $modes; do
+  runs+=("$mode=$out/$mode-$first/loss.csv")
+  for seed in $seeds; do val_runs+=("$mode-$seed=$out/$mode-$seed/loss.csv"); done
+done
+"$fathom" plot-loss --out "$out/main_ce.png" --column main_ce --smooth 20 "${runs[@]}"
+"$fathom" plot-loss --out "$out/val_ce.png" --column val_ce --smooth 1 "${val_runs[@]}"

@@ -34,6 +34,9 @@ Command register_train_step(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--max-grad-norm", opts->step.max_grad_norm, "Global gradient-norm clip")
       ->capture_default_str();
+  sub->add_flag("--untie-mtp", opts->step.untie_mtp,
+                "Train the MTP module's embed_tokens / shared_head.head as parameters of their own "
+                "(default: tied to model.embed_tokens / lm_head, DeepSeek-V3 §2.2)");
   add_adamw_and_balance_options(sub, opts->step.adamw, opts->balance_count, opts->no_mtp_balance);
   add_threads_option(sub);
   return {sub, [opts] {

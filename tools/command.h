@@ -41,5 +41,6 @@ Command register_tasks(CLI::App& app);
 Command register_eval(CLI::App& app);
 Command register_grpo(CLI::App& app);
 Command register_distill(CLI::App& app);
+Command register_plot_loss(CLI::App& app);
 
 }  // namespace fathom::cli

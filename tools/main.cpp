@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       fathom::cli::register_eval(app),
       fathom::cli::register_grpo(app),
       fathom::cli::register_distill(app),
+      fathom::cli::register_plot_loss(app),
   };
 
   try {

@@ -144,14 +144,14 @@ void ParamStore::tie_mtp_copies() {
   }
 }
 
-ParamStore ParamStore::load(const std::string& dir) {
+ParamStore ParamStore::load(const std::string& dir, MtpTying tying) {
   ParamStore s;
   s.config_ = load_model_config(dir);
   s.config_json_ = read_text((std::filesystem::path(dir) / "config.json").string());
   const Checkpoint ck(dir);
   // Validation only: names every mismatched shape or dtype, refuses unused tensors.
   (void)bind_model_weights(ck, s.config_);
-  s.tie_mtp_copies();
+  if (tying == MtpTying::kTied) s.tie_mtp_copies();
   std::vector<std::pair<std::string, std::vector<float>>> copies;
   for (auto& [name, shape] : expected_tensors(s.config_)) {
     Param p = make_param(name, shape);

@@ -31,12 +31,15 @@ struct Param {
   MatrixRef matrix() const;
 };
 
+// The MTP module's embed_tokens / shared_head.head: TIED to model.embed_tokens / lm_head (V3
+// §2.2: "shared with the main model"; one Param, the checkpoint's copies must be identical), or
+// UNTIED, separate parameters with gradients of their own (the oracle's --untie-mtp).
+enum class MtpTying { kTied, kUntied };
+
 class ParamStore {
  public:
-  // Loads config.json + safetensors of `dir` (shapes checked by bind_model_weights). The MTP
-  // module's embed_tokens / shared_head.head are TIED to model.embed_tokens / lm_head (V3 §2.2:
-  // "shared with the main model"); they must hold identical values, and resolve to one Param.
-  static ParamStore load(const std::string& dir);
+  // Loads config.json + safetensors of `dir` (shapes checked by bind_model_weights).
+  static ParamStore load(const std::string& dir, MtpTying tying = MtpTying::kTied);
   // Fresh parameters for `config` with the oracle's initialisation scheme (embeddings N(0,1),
   // linears N(0, 1/fan_in), norms 1, router N(0, 1/hidden), bias 0), deterministic in seed.
   // `config_json` is the config.json text saved with checkpoints.

@@ -28,7 +28,7 @@ struct PlotSpec {
 };
 
 // Renders the plot. Text uses the characters of the built-in font (digits, lowercase letters,
-// " .,:-+()/"); others are drawn as blanks. Throws Error(kInvalidArgument) if no series has a
+// " .,:-+()/_=%"); others are drawn as blanks. Throws Error(kInvalidArgument) if no series has a
 // finite point.
 RgbImage render_plot(const PlotSpec& spec);
 

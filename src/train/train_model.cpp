@@ -56,6 +56,8 @@ TrainModel::TrainModel(ParamStore& store, int64_t batch, int64_t seq_len,
     hnorm_ = &store.get(p + "hnorm.weight");
     eh_proj_ = &store.get(p + "eh_proj.weight");
     shared_head_norm_ = &store.get(p + "shared_head.norm.weight");
+    mtp_embed_ = &store.get(p + "embed_tokens.weight");
+    mtp_head_ = &store.get(p + "shared_head.head.weight");
     for (auto* v : {&m_emb_, &m_en_, &m_hh_, &m_x_, &m_out_, &m_y_, &m_dx_, &m_dout_, &m_dy_,
                     &m_demb_, &m_hin_, &m_den_, &m_dhh_, &m_dhin_}) {
       v->resize(size_t(nm * d));
@@ -140,7 +142,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
   // ---- MTP forward (depth 1, V3 §2.2 eqs. 21-25) ----
   const int64_t Tm = T - 1, nm = n_seq * Tm;
   if (mtp_block_) {
-    embed(*embed_tokens_, ids.data(), stride, 1, n_seq, Tm, m_emb_.data());   // Emb(ids[i+1])
+    embed(*mtp_embed_, ids.data(), stride, 1, n_seq, Tm, m_emb_.data());      // Emb(ids[i+1])
     for (int64_t b = 0; b < n_seq; ++b) {
       std::copy(&hn_[size_t(b * T * d)], &hn_[size_t((b * T + Tm) * d)], &m_hin_[size_t(b * Tm * d)]);
       for (int64_t i = 0; i < Tm; ++i) m_targets_[size_t(b * Tm + i)] = ids[size_t(b * stride + i + 2)];
@@ -154,7 +156,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     linear_forward(m_cat_.data(), nm, *eh_proj_, m_x_.data(), head_precision_);                 // [nm, d]
     mtp_block_->forward(m_x_.data(), n_seq, Tm, mtp_balance, m_out_.data());
     rms_norm_forward(m_out_.data(), nm, d, *shared_head_norm_, eps, m_y_.data(), m_y_rstd_.data());
-    linear_forward(m_y_.data(), nm, *lm_head_, m_logits_.data(), head_precision_);              // tied head
+    linear_forward(m_y_.data(), nm, *mtp_head_, m_logits_.data(), head_precision_);
     const double mtp = cross_entropy_forward_backward(
                            m_logits_.data(), m_targets_.data(), nm, V,
                            float(weights.lambda_mtp / double(nm)), m_dlogits_.data()) / double(nm);
@@ -175,7 +177,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
   // ---- MTP backward ----
   std::fill(dhn_.begin(), dhn_.begin() + n * d, 0.0f);
   if (mtp_block_) {
-    linear_backward(m_y_.data(), m_dlogits_.data(), nm, *lm_head_, m_dy_.data(), false,
+    linear_backward(m_y_.data(), m_dlogits_.data(), nm, *mtp_head_, m_dy_.data(), false,
                     head_precision_);
     std::fill(m_dout_.begin(), m_dout_.begin() + nm * d, 0.0f);
     rms_norm_backward_accum(m_out_.data(), m_y_rstd_.data(), m_dy_.data(), nm, d,
@@ -190,7 +192,7 @@ StepLosses TrainModel::run(const std::vector<int32_t>& ids, int64_t n_seq,
     std::fill(m_demb_.begin(), m_demb_.begin() + nm * d, 0.0f);
     rms_norm_backward_accum(m_emb_.data(), m_en_rstd_.data(), m_den_.data(), nm, d, *enorm_,
                             m_demb_.data());
-    embed_backward(*embed_tokens_, ids.data(), stride, 1, n_seq, Tm, m_demb_.data());
+    embed_backward(*mtp_embed_, ids.data(), stride, 1, n_seq, Tm, m_demb_.data());
     std::fill(m_dhin_.begin(), m_dhin_.begin() + nm * d, 0.0f);
     rms_norm_backward_accum(m_hin_.data(), m_hh_rstd_.data(), m_dhh_.data(), nm, d, *hnorm_,
                             m_dhin_.data());

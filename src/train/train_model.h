@@ -99,6 +99,8 @@ class TrainModel {
   std::unique_ptr<BlockTrain> mtp_block_;
   Param *embed_tokens_, *norm_, *lm_head_;
   Param *enorm_ = nullptr, *hnorm_ = nullptr, *eh_proj_ = nullptr, *shared_head_norm_ = nullptr;
+  // The MTP module's embedding and head: the main model's when the store ties them (MtpTying).
+  Param *mtp_embed_ = nullptr, *mtp_head_ = nullptr;
   // main activations: residual stream before each layer and after the last, [L+1][n, hidden]
   std::vector<std::vector<float>> h_;
   std::vector<float> norm_rstd_, hn_, logits_, dlogits_, dh_a_, dh_b_, dhn_;

@@ -64,7 +64,8 @@ void run_train_step(const std::string& model_dir, const std::string& batch_file,
   validate(o);
   int64_t n_seq = 0, seq_len = 0;
   const std::vector<int32_t> ids = read_batch_file(batch_file, n_seq, seq_len);
-  ParamStore store = ParamStore::load(model_dir);
+  ParamStore store =
+      ParamStore::load(model_dir, o.untie_mtp ? MtpTying::kUntied : MtpTying::kTied);
   TrainModel model(store, n_seq, seq_len);
   store.zero_grads();
   const StepLosses losses = model.run(ids, n_seq, o.loss, true);

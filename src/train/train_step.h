@@ -17,6 +17,9 @@ struct TrainStepOptions {
   double gamma = 1e-3;  // bias update speed (V3 report §4.2)
   AdamWOptions adamw;
   double max_grad_norm = 1.0;
+  // The MTP module's embedding and head as parameters of their own (the oracle's --untie-mtp)
+  // rather than the main model's (V3 §2.2, the default).
+  bool untie_mtp = false;
 };
 // Throws Error(kInvalidArgument) naming the first bad setting.
 void validate(const TrainStepOptions& options);
@@ -26,7 +29,8 @@ void validate(const TrainStepOptions& options);
 std::vector<int32_t> read_batch_file(const std::string& path, int64_t& n_seq, int64_t& seq_len);
 
 // Writes OUT/loss.json (main_ce, mtp_ce, balance, total, grad_norm, clip_coef, ...),
-// OUT/grads/NAME.f32 for every trainable tensor (tied MTP copies excluded, as the oracle),
+// OUT/grads/NAME.f32 for every trainable tensor (tied MTP copies excluded, as the oracle; with
+// untie_mtp they are tensors of their own),
 // OUT/adamw_step/NAME.f32 for every tensor after one clipped AdamW step, and
 // OUT/bias_update.json (loads, signs and new bias of every MoE layer).
 void run_train_step(const std::string& model_dir, const std::string& batch_file,

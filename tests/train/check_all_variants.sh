@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs `fathom train-step` on freshly generated training-oracle cases of every variant (default
-# alpha 1e-4, and alpha 0.1 where the balance-loss gradient is visible) and checks gradients,
+# alpha 1e-4, alpha 0.1 where the balance-loss gradient is visible, and for the variants with an
+# MTP module the MTP embedding/head untied, --untie-mtp) and checks gradients,
 # losses, the AdamW step and the bias update with the oracle's compare_grads.py. Needs
 # /usr/bin/python3 with torch (not run in CI; CI uses the committed cases in tests/golden_train).
 #   tests/train/check_all_variants.sh BUILD_DIR/fathom [WORK_DIR]
@@ -11,13 +12,17 @@ ORACLE=${ORACLE:-$(cd "$(dirname "$0")/../../../shared/oracle" && pwd)}
 PY=/usr/bin/python3
 status=0
 for variant in v3-tiny-train v3 v3-fp8 v2lite v2 dense; do
-  for alpha in 1e-4 0.1; do
-    case_dir=$WORK/$variant-$alpha
-    out=$WORK/$variant-$alpha.out
+  settings="1e-4 0.1"
+  [[ $variant == v3* ]] && settings="$settings untied"
+  for setting in $settings; do
+    alpha=$setting flags=""
+    [[ $setting == untied ]] && alpha=1e-4 flags=--untie-mtp
+    case_dir=$WORK/$variant-$setting
+    out=$WORK/$variant-$setting.out
     [ -d "$case_dir/oracle_train" ] || $PY "$ORACLE/make_train_case.py" --variant $variant --seed 1 \
-        --alpha $alpha --out "$case_dir" > /dev/null
+        --alpha $alpha $flags --out "$case_dir" > /dev/null
     "$FATHOM" train-step --model "$case_dir" --batch "$case_dir/oracle_train/batch.txt" \
-        --out "$out" --alpha $alpha 2> /dev/null
+        --out "$out" --alpha $alpha $flags 2> /dev/null
     g=$($PY "$ORACLE/compare_grads.py" "$case_dir" "$out/grads" --require-all --show 0 | tail -2 | tr '\n' ' ') || status=1
     l=$($PY "$ORACLE/compare_grads.py" --losses "$case_dir" "$out/loss.json" | \
         awk '/^(ok|FAIL)/ && ($2=="main_ce:"||$2=="mtp_ce:"||$2=="balance:"||$2=="total:"||$2=="grad_norm:") {
@@ -39,7 +44,7 @@ assert worst <= 1e-8, worst
 print("bias: counts/signs equal, max |db| %.1e PASS" % worst)
 PYEOF
 ) || status=1
-    echo "$variant alpha=$alpha: $g| $l | $a | $b"
+    echo "$variant $setting: $g| $l | $a | $b"
   done
 done
 exit $status

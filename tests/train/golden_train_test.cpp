@@ -49,6 +49,8 @@ TEST_P(GoldenTrainTest, OneStepMatchesOracle) {
   o.adamw.eps = adamw["eps"].get<double>();
   o.adamw.weight_decay = adamw["weight_decay"].get<double>();
   o.gamma = testing::read_json_file(oracle + "/bias_update.json")["gamma"].get<double>();
+  // Made with --untie-mtp: the MTP copies are not tied to anything.
+  o.untie_mtp = testing::read_json_file(oracle + "/meta.json")["tied"].empty();
   TempDir out;
   run_train_step(golden_train(c.model_dir), oracle + "/batch.txt", out.path(), o);
 
@@ -71,6 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenTrainCase{"v3-tiny-train-alpha0.1", "v3-tiny-train"},
                       // non-default AdamW, balance and clipping settings
                       GoldenTrainCase{"v3-tiny-train-options", "v3-tiny-train"},
+                      // the MTP module's embedding and head trained as separate parameters
+                      GoldenTrainCase{"v3-tiny-train-untied", "v3-tiny-train"},
                       GoldenTrainCase{"dense", "dense"}),
     [](const auto& param_info) {
       std::string n = param_info.param.name;

@@ -161,5 +161,42 @@ TEST(Plot, LossCsvBecomesAPlotWithFallingCurves) {
   EXPECT_THROW(write_loss_plot(dir.file("nocol.csv"), dir.file("x.png")), Error);
 }
 
+// Two runs on one axis (fathom plot-loss): one colour per run, the lower run drawn lower, and
+// the trailing mean smoothing a zig-zag away.
+TEST(Plot, RunsCompareOnOneAxis) {
+  testing::TempDir dir;
+  auto write_run = [&](const std::string& name, double offset) {
+    std::string csv = "step,main_ce,val_ce\n";
+    for (int s = 1; s <= 200; ++s) {
+      csv += std::to_string(s) + "," + std::to_string(2.0 + offset + (s % 2 ? 0.5 : -0.5)) + ",\n";
+    }
+    testing::write_file(dir.file(name), csv);
+  };
+  write_run("high.csv", 1.0);
+  write_run("low.csv", 0.0);
+  const std::vector<LossRun> runs = {{"high", dir.file("high.csv")}, {"low", dir.file("low.csv")}};
+  write_loss_comparison_plot(runs, "main_ce", 10, dir.file("cmp.png"));
+  const RgbImage img = decode(testing::read_file(dir.file("cmp.png")));
+  const Extent high = find_colour(img, 0x1f77b4, img.width / 2, img.width * 3 / 4);
+  const Extent low = find_colour(img, 0xe8590c, img.width / 2, img.width * 3 / 4);
+  ASSERT_GT(high.pixels, 200);
+  ASSERT_GT(low.pixels, 200);
+  EXPECT_LT(high.left_y + 50, low.left_y);  // a whole nat apart on screen
+  // Smoothed: each line is about as thin as drawn, not a ±0.5 band.
+  EXPECT_LT(low.pixels, 3 * high.pixels);
+  EXPECT_LT(high.pixels, 3 * low.pixels);
+  int tall_columns = 0;
+  for (int x = img.width / 2; x < img.width * 3 / 4; ++x) {
+    int n = 0;
+    for (int y = 0; y < img.height; ++y) n += img.get(x, y) == 0xe8590c;
+    tall_columns += n > 12;
+  }
+  EXPECT_EQ(tall_columns, 0);
+
+  EXPECT_THROW(write_loss_comparison_plot(runs, "nope", 10, dir.file("x.png")), Error);
+  EXPECT_THROW(write_loss_comparison_plot({}, "main_ce", 10, dir.file("x.png")), Error);
+  EXPECT_THROW(write_loss_comparison_plot(runs, "main_ce", 0, dir.file("x.png")), Error);
+}
+
 }  // namespace
 }  // namespace fathom
