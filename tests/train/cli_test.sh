@@ -6,6 +6,7 @@
 #                      the checker must fail a mismatched case;
 #   fathom train       a few steps on a token file written here: loss.csv, loss.png, a checkpoint
 #                      that `fathom logits` loads, --resume continuing the step count;
+#   fathom plot-loss   that run's loss.csv drawn twice into a PNG; malformed arguments;
 #   fathom tokenizer train
 #                      a BPE trained on a generated corpus loads in fathom, encodes a second
 #                      corpus to the same ids as @lenml/tokenizers, is deterministic, and carries
@@ -94,6 +95,14 @@ expect_error "train id outside vocab" "outside the model's vocabulary" -- "$fath
 printf 'XTOK\001\000\000\000' > "$work/corrupt.bin"
 expect_error "train corrupt data" "corrupt.bin" -- "$fathom" train --config "$tiny/config.json" --data "$work/corrupt.bin" --out "$work/r4" --steps 1
 expect_error "train missing config" "noconfig.json" -- "$fathom" train --config "$work/noconfig.json" --data "$work/data.bin" --out "$work/r5" --steps 1
+
+# ---------------------------------------------------------------- fathom plot-loss
+if [ -s "$run/loss.csv" ]; then
+  "$fathom" plot-loss --out "$work/cmp.png" a="$run/loss.csv" b="$run/loss.csv" 2>/dev/null &&
+    [ "$(head -c 8 "$work/cmp.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] && ok || bad "plot-loss wrote no PNG"
+fi
+expect_error "plot-loss without LABEL=" "is not LABEL=PATH" -- "$fathom" plot-loss --out "$work/x.png" "$run/loss.csv"
+expect_error "plot-loss unknown column" "no \"nope\" column" -- "$fathom" plot-loss --out "$work/x.png" --column nope a="$run/loss.csv"
 
 # ---------------------------------------------------------------- fathom tokenizer train
 "$fathom" tokenizer train --help > "$work/help" && grep -q -- "--vocab" "$work/help" && grep -q -- "--special" "$work/help" &&
