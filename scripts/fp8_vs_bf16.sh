@@ -12,7 +12,7 @@
 # Prints, per mode and seed: mean main_ce over the last 50 steps, the final held-out loss and
 # tokens/s; then fp8 (and fp32) relative to bf16, per seed and as mean ± standard error. Writes
 # OUT/main_ce.png (the first seed's training curves, 20-step mean) and OUT/val_ce.png (every
-# run's held-out loss).
+# run's held-out loss, one colour per mode).
 set -euo pipefail
 fathom=$1 config=$2 data=$3 out=$4 steps=${5:-300} batch=${6:-8} seq=${7:-128}
 seeds=${SEEDS:-1 2 3 4}
@@ -65,7 +65,7 @@ first=${seeds%% *}
 runs=() val_runs=()
 for mode in $modes; do
   runs+=("$mode=$out/$mode-$first/loss.csv")
-  for seed in $seeds; do val_runs+=("$mode-$seed=$out/$mode-$seed/loss.csv"); done
+  for seed in $seeds; do val_runs+=("$mode=$out/$mode-$seed/loss.csv"); done
 done
 "$fathom" plot-loss --out "$out/main_ce.png" --column main_ce --smooth 20 "${runs[@]}"
 "$fathom" plot-loss --out "$out/val_ce.png" --column val_ce --smooth 1 "${val_runs[@]}"

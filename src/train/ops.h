@@ -42,9 +42,11 @@ void transpose(const float* a, int64_t rows, int64_t cols, float* at);
 // y[n, out] = x[n, in] · Wᵀ
 // With a precision other than kF32 the GEMM multiplies rounded copies of its inputs
 // (gemm_precision.h; DeepSeek-V3 report §3.3): bf16, or E4M3 with x scaled per 1x128 tile along
-// `in` and W per 128x128 block. The products and sums stay fp32, which for E4M3 inputs is what
-// an FP8 GEMM promoting its partial sums to fp32 every 128 products computes (an e4m3·e4m3
-// product is exact in fp32), up to the fp32 rounding of the scale multiplications.
+// `in` and W per 128x128 block. Where the CPU has AVX-512 BF16 the rounded values run on the
+// bf16 dot-product units and E4M3 partial sums are promoted to fp32 with their scales every 128
+// products, as the report's FP8 GEMM does (bf16_unit_gemm.h); elsewhere the dequantized values
+// run through the fp32 kernels. Products are exact either way (e4m3·e4m3 and bf16·bf16 fit fp32);
+// the two paths differ only in fp32 summation order and where the scales are applied.
 void linear_forward(const float* x, int64_t n, const Param& w, float* y,
                     GemmPrecision precision = GemmPrecision::kF32);
 // dx[n, in] (+)= dy · W;  dW[out, in] += dyᵀ · x.   dx may be null (input needs no gradient).

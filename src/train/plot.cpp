@@ -222,17 +222,23 @@ RgbImage render_plot(const PlotSpec& spec) {
   }
 
   // Legend, top right inside the axes, on a white box so it stays readable over the curves.
+  // Unnamed series (more runs of a named one) get no row.
+  std::vector<const PlotSeries*> legend;
+  for (const PlotSeries& s : spec.series) {
+    if (!s.name.empty()) legend.push_back(&s);
+  }
+  if (legend.empty()) return img;
   int legend_w = 0;
-  for (const PlotSeries& s : spec.series) legend_w = std::max(legend_w, text_width(s.name, kScale));
-  const int row_h = 22, box_w = legend_w + 56, box_h = int(spec.series.size()) * row_h + 10;
+  for (const PlotSeries* s : legend) legend_w = std::max(legend_w, text_width(s->name, kScale));
+  const int row_h = 22, box_w = legend_w + 56, box_h = int(legend.size()) * row_h + 10;
   const int bx = right - box_w - 10, by = top + 10;
   fill_rect(img, bx, by, bx + box_w, by + box_h, 0xffffff);
   draw_line(img, bx, by, bx + box_w, by, kGrid, 1);
   draw_line(img, bx, by + box_h, bx + box_w, by + box_h, kGrid, 1);
   draw_line(img, bx, by, bx, by + box_h, kGrid, 1);
   draw_line(img, bx + box_w, by, bx + box_w, by + box_h, kGrid, 1);
-  for (size_t i = 0; i < spec.series.size(); ++i) {
-    const PlotSeries& s = spec.series[i];
+  for (size_t i = 0; i < legend.size(); ++i) {
+    const PlotSeries& s = *legend[i];
     const int y = by + 8 + int(i) * row_h + kGlyphH * kScale / 2;
     draw_line(img, bx + 8, y, bx + 36, y, s.color, s.thickness + 1);
     if (s.markers) fill_rect(img, bx + 19, y - 3, bx + 25, y + 3, s.color);

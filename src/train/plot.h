@@ -13,7 +13,7 @@
 namespace fathom {
 
 struct PlotSeries {
-  std::string name;
+  std::string name;  // legend text; empty: no legend row (e.g. further runs of a named series)
   uint32_t color = 0x1f77b4;                      // 0xRRGGBB
   std::vector<std::pair<double, double>> points;  // (x, y) in x order; non-finite y breaks the line
   bool markers = false;  // a small square at every point (for sparse series)

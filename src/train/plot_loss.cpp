@@ -106,9 +106,12 @@ void write_loss_comparison_plot(const std::vector<LossRun>& runs, const std::str
                                                              " steps" : "");
   spec.x_label = "step";
   spec.y_label = column + " (nats)";
+  std::map<std::string, size_t> label_colour;  // runs sharing a label share a colour and a row
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto rows = read_loss_columns(runs[i].csv_path, {column});
-    PlotSeries series{runs[i].label, kColors[i % std::size(kColors)], {}, false, 2};
+    const auto [at, first] = label_colour.emplace(runs[i].label, label_colour.size());
+    PlotSeries series{first ? runs[i].label : "", kColors[at->second % std::size(kColors)], {},
+                      false, 2};
     // Trailing mean over the last `smooth` finite values (steps with no value, e.g. val_ce
     // between evaluations, are skipped).
     std::vector<double> window;

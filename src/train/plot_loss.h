@@ -18,7 +18,8 @@ struct LossRun {
   std::string label, csv_path;
 };
 // Column `column` (e.g. main_ce, val_ce) of several runs' loss.csv in one plot, each a trailing
-// mean over `smooth` steps: runs compared on one axis (`fathom plot-loss`, e.g. --precision fp8
+// mean over `smooth` steps (runs with the same label share a colour and a legend row, e.g. seeds
+// of one setting): runs compared on one axis (`fathom plot-loss`, e.g. --precision fp8
 // against bf16). Throws Error for a missing file or column, a malformed CSV, no runs, smooth < 1.
 void write_loss_comparison_plot(const std::vector<LossRun>& runs, const std::string& column,
                                 int64_t smooth, const std::string& png_path);
