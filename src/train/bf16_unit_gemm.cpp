@@ -48,6 +48,23 @@ void fill_b_scales(Operand& o, int64_t k, int64_t n, F&& scale_of) {
     for (int64_t j = 0; j < n; ++j) o.scales[size_t(kb * np + j)] = scale_of(kb, j);
 }
 
+// FP8: w[out, in] in 128x128 blocks into o, with b_scales for the GEMM's b = w (k = out, n = in:
+// dgrad) or, `transposed`, b = wᵀ (k = in, n = out: forward).
+void quantize_weight(const float* w, int64_t out, int64_t in, bool transposed, Operand& o) {
+  quantize_into(w, out, in, fp8::kWeightBlock, o);
+  const int64_t in_tiles = fp8::tiles(in, kBlock);
+  const std::vector<float>& ws = o.tile_scales;  // [out tiles, in tiles]
+  if (transposed) {
+    fill_b_scales(o, in, out, [&](int64_t kb, int64_t j) {
+      return ws[size_t((j / kBlock) * in_tiles + kb)];
+    });
+  } else {
+    fill_b_scales(o, out, in, [&](int64_t kb, int64_t j) {
+      return ws[size_t(kb * in_tiles + j / kBlock)];
+    });
+  }
+}
+
 // a packed by bf16_pack_rows, or (a_as_pairs) by bf16_pack_pairs from its [k, m] transpose.
 void run(const Scratch& s, int64_t m, int64_t n, int64_t k, bool a_as_pairs,
          GemmPrecision precision, float* y, bool accumulate) {
@@ -78,12 +95,7 @@ void bf16_unit_forward(const float* x, int64_t n, const float* w, int64_t out, i
   if (precision == GemmPrecision::kFP8) {
     quantize_into(x, n, in, fp8::kActivationTile, s.a);  // scales [n, in tiles]: a_scales as is
     s.a.scales.swap(s.a.tile_scales);
-    quantize_into(w, out, in, fp8::kWeightBlock, s.b);
-    const int64_t in_tiles = fp8::tiles(in, kBlock);
-    const std::vector<float>& ws = s.b.tile_scales;
-    fill_b_scales(s.b, in, out, [&](int64_t kb, int64_t j) {
-      return ws[size_t((j / kBlock) * in_tiles + kb)];
-    });
+    quantize_weight(w, out, in, true, s.b);
   }
   bf16_pack_rows(source(x, s.a, precision), n, in, s.a.packed);
   bf16_pack_pairs(source(w, s.b, precision), in, out, true, s.b.packed);  // b = wᵀ
@@ -96,12 +108,7 @@ void bf16_unit_dgrad(const float* dy, int64_t n, const float* w, int64_t out, in
   if (precision == GemmPrecision::kFP8) {
     quantize_into(dy, n, out, fp8::kActivationTile, s.a);  // [n, out tiles]: a_scales as is
     s.a.scales.swap(s.a.tile_scales);
-    quantize_into(w, out, in, fp8::kWeightBlock, s.b);
-    const int64_t in_tiles = fp8::tiles(in, kBlock);
-    const std::vector<float>& ws = s.b.tile_scales;
-    fill_b_scales(s.b, out, in, [&](int64_t kb, int64_t j) {
-      return ws[size_t(kb * in_tiles + j / kBlock)];
-    });
+    quantize_weight(w, out, in, false, s.b);
   }
   bf16_pack_rows(source(dy, s.a, precision), n, out, s.a.packed);
   bf16_pack_pairs(source(w, s.b, precision), out, in, false, s.b.packed);

@@ -16,40 +16,27 @@ constexpr uint32_t kAbsMask = 0x7fffffffu, kInfBits = 0x7f800000u;
 constexpr uint32_t k448Bits = 0x43e00000u;     // 448.0f
 constexpr uint32_t kMinNormalBits = 0x3c800000u;  // 2^-6, E4M3's smallest normal
 
-// Largest magnitude of each column tile over rows [r0, r1) of src[·, cols] (NaN ignored: a
-// comparison with NaN is false), row by row so the reads stay contiguous.
-void column_tile_amax(const float* src, int64_t cols, int64_t r0, int64_t r1, int64_t tile_cols,
-                      float* amax) {
-  const int64_t n_tiles = tiles(cols, tile_cols);
-  std::fill(amax, amax + n_tiles, 0.0f);
-  for (int64_t r = r0; r < r1; ++r) {
-    const float* row = src + r * cols;
-    for (int64_t ct = 0; ct < n_tiles; ++ct) {
-      const int64_t c1 = std::min(cols, (ct + 1) * tile_cols);
-      float m = amax[ct];
-      for (int64_t c = ct * tile_cols; c < c1; ++c) {
-        const float a = std::fabs(row[c]);
-        m = a > m ? a : m;
-      }
-      amax[ct] = m;
-    }
-  }
-}
-
 // emit(r0, r1, scales) for every row of tiles (rows r0..r1-1), with that row's column-tile
-// scales; rows of tiles split over the pool. Each tile is read and written by one thread in a
-// fixed order, so the result does not depend on the thread count.
+// scales; rows of tiles split over the pool. A tile's amax is the largest magnitude of its
+// elements, NaN skipped (absmax_columns, vectorised where the bf16 kernels are). Each tile is
+// read and written by one thread in a fixed order, so the result does not depend on the thread
+// count.
 template <typename Emit>
 void for_each_tile_row(const float* src, int64_t rows, int64_t cols, TileShape t, Emit&& emit) {
   const int64_t n_col_tiles = tiles(cols, t.cols);
   train_ops::parallel_for_if(rows * cols, tiles(rows, t.rows), t.rows >= 16 ? 1 : 16,
                              [&](int64_t b, int64_t e) {
-    thread_local std::vector<float> scale;
+    thread_local std::vector<float> col_amax, scale;
+    col_amax.resize(size_t(cols));
     scale.resize(size_t(n_col_tiles));
     for (int64_t tr = b; tr < e; ++tr) {
       const int64_t r0 = tr * t.rows, r1 = std::min(rows, r0 + t.rows);
-      column_tile_amax(src, cols, r0, r1, t.cols, scale.data());
-      for (float& s : scale) s = tile_scale(s);
+      std::fill(col_amax.begin(), col_amax.end(), 0.0f);
+      absmax_columns(src + r0 * cols, r1 - r0, cols, col_amax.data());
+      for (int64_t ct = 0; ct < n_col_tiles; ++ct) {
+        const int64_t c0 = ct * t.cols, c1 = std::min(cols, c0 + t.cols);
+        scale[size_t(ct)] = tile_scale(*std::max_element(col_amax.begin() + c0, col_amax.begin() + c1));
+      }
       emit(r0, r1, scale.data());
     }
   });
@@ -105,27 +92,19 @@ void quantize(const float* src, int64_t rows, int64_t cols, TileShape t, uint8_t
 
 void quantize_bf16(const float* src, int64_t rows, int64_t cols, TileShape t, uint16_t* values,
                    float* scales) {
-  // quantize's arithmetic on the vector kernels (kernels/bf16_gemm.h): the same amax (NaN
-  // skipped), the same division by the tile scale, the same nearest E4M3 value.
+  // quantize's arithmetic on the vector kernels (kernels/bf16_gemm.h): the same division by the
+  // tile scale, the same nearest E4M3 value.
   const int64_t n_col_tiles = tiles(cols, t.cols);
-  train_ops::parallel_for_if(rows * cols, tiles(rows, t.rows), t.rows >= 16 ? 1 : 16,
-                             [&](int64_t b, int64_t e) {
-    thread_local std::vector<float> col_amax, col_scale;
-    col_amax.resize(size_t(cols));
+  for_each_tile_row(src, rows, cols, t, [&](int64_t r0, int64_t r1, const float* scale) {
+    std::copy(scale, scale + n_col_tiles, scales + (r0 / t.rows) * n_col_tiles);
+    thread_local std::vector<float> col_scale;
     col_scale.resize(size_t(cols));
-    for (int64_t tr = b; tr < e; ++tr) {
-      const int64_t r0 = tr * t.rows, r1 = std::min(rows, r0 + t.rows);
-      std::fill(col_amax.begin(), col_amax.end(), 0.0f);
-      absmax_columns(src + r0 * cols, r1 - r0, cols, col_amax.data());
-      float* tile_scales = scales + tr * n_col_tiles;
-      for (int64_t ct = 0; ct < n_col_tiles; ++ct) {
-        const int64_t c0 = ct * t.cols, c1 = std::min(cols, c0 + t.cols);
-        tile_scales[ct] = tile_scale(*std::max_element(col_amax.begin() + c0, col_amax.begin() + c1));
-        std::fill(col_scale.begin() + c0, col_scale.begin() + c1, tile_scales[ct]);
-      }
-      for (int64_t r = r0; r < r1; ++r) {
-        bf16_round_e4m3(src + r * cols, col_scale.data(), cols, values + r * cols);
-      }
+    for (int64_t ct = 0; ct < n_col_tiles; ++ct) {
+      std::fill(col_scale.begin() + ct * t.cols,
+                col_scale.begin() + std::min(cols, (ct + 1) * t.cols), scale[ct]);
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      bf16_round_e4m3(src + r * cols, col_scale.data(), cols, values + r * cols);
     }
   });
 }
